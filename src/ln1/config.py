@@ -1,0 +1,72 @@
+"""Settings for every ln1 process, read from environment variables prefixed ``LN1_``.
+
+Everything is optional: with no configuration at all ln1 runs on one machine with its
+state under ``data_dir`` (SQLite database, later the embedded broker and file storage).
+PostgreSQL and Redis are switched on by pointing the URLs at them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class Settings(BaseSettings):
+    """Process configuration; one instance is built at start-up and passed around."""
+
+    model_config = SettingsConfigDict(env_prefix="LN1_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".ln1"), description="Folder for embedded state.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under data_dir when unset."
+    )
+    broker_url: str | None = None
+    redis_url: str | None = None
+    cloudflare_account_id: str | None = None
+    cloudflare_api_token: SecretStr | None = None
+    cloudflare_base_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    default_timezone: str = "America/Lima"
+    default_language: Literal["es", "en"] = "es"
+    intent_threshold: float = Field(
+        default=0.45, description="Below this IntentEngine confidence the answer asks back."
+    )
+    runner_heartbeat_timeout_s: float = 45.0
+    history_window: int = Field(default=8, description="Recent turns kept in OrchestratorState.")
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL the application uses."""
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'ln1.db').resolve()}"
+        url = make_url(self.database_url)
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            url = url.set(drivername="sqlite+aiosqlite")
+        elif backend == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        else:
+            raise ValueError(f"unsupported database backend {backend!r}: use SQLite or PostgreSQL")
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def cloudflare_configured(self) -> bool:
+        return bool(self.cloudflare_account_id and self.cloudflare_api_token)
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

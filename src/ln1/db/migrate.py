@@ -1,0 +1,36 @@
+"""Run Alembic migrations from code, so ``ln1 up`` and ``ln1 admin`` bring any database
+(new SQLite file or empty PostgreSQL) to the current schema without an ini file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# Tables the LangGraph checkpointer creates and migrates itself in the same database.
+CHECKPOINTER_TABLES = frozenset(
+    {"checkpoints", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations", "writes"}
+)
+
+
+def sync_url(async_url: str) -> str:
+    """The blocking-driver twin of the application's async URL (Alembic runs blocking)."""
+    url = make_url(async_url)
+    if url.get_backend_name() == "sqlite":
+        url = url.set(drivername="sqlite")
+    return url.render_as_string(hide_password=False)
+
+
+def alembic_config(async_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", sync_url(async_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(async_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(async_url), revision)

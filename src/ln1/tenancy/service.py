@@ -1,0 +1,189 @@
+"""Creating and looking up companies, users and API keys.
+
+These functions take a *system* session (no tenant scope): they are used by the CLI and
+by authentication, which by definition run before a company is known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ln1.db.base import utcnow
+from ln1.errors import Conflict, InvalidInput, NotFound
+from ln1.ids import new_id
+from ln1.tenancy.keys import display_prefix, hash_secret, new_secret
+from ln1.tenancy.models import ROLE_PERMISSIONS, ApiKey, Company, Permission, Role, User
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved from an API key once per request."""
+
+    user_id: str
+    user_name: str
+    email: str
+    role: Role
+    company_id: str
+    company_slug: str
+    company_name: str
+    timezone: str
+    language: str
+    key_id: str
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS[self.role]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as created: the only moment its secret exists outside the caller's hands."""
+
+    key_id: str
+    secret: str
+    user_id: str
+    company_slug: str
+
+
+async def create_company(
+    session: AsyncSession,
+    slug: str,
+    name: str | None = None,
+    timezone: str = "America/Lima",
+    language: str = "es",
+) -> Company:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            "company slug must be 1-63 lowercase letters, digits or dashes, "
+            "not starting or ending with a dash"
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
+    if language not in ("es", "en"):
+        raise InvalidInput("language must be 'es' or 'en'")
+    company = Company(
+        id=new_id("co"),
+        slug=slug,
+        name=name or slug,
+        timezone=timezone,
+        language=language,
+    )
+    session.add(company)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"a company with slug {slug!r} already exists") from exc
+    return company
+
+
+async def get_company_by_slug(session: AsyncSession, slug: str) -> Company:
+    company = await session.scalar(select(Company).where(Company.slug == slug))
+    if company is None:
+        raise NotFound(f"no company with slug {slug!r}")
+    return company
+
+
+async def create_user(
+    session: AsyncSession, company: Company, email: str, role: Role, name: str | None = None
+) -> User:
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email):
+        raise InvalidInput(f"{email!r} is not an email address")
+    user = User(
+        id=new_id("usr"),
+        company_id=company.id,
+        email=email,
+        name=name or email.split("@", 1)[0],
+        role=role.value,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"{email} already exists in company {company.slug!r}") from exc
+    return user
+
+
+async def get_user_by_email(session: AsyncSession, company: Company, email: str) -> User:
+    user = await session.scalar(
+        select(User).where(User.company_id == company.id, User.email == email.strip().lower())
+    )
+    if user is None:
+        raise NotFound(f"no user {email!r} in company {company.slug!r}")
+    return user
+
+
+async def issue_key(session: AsyncSession, user: User, company: Company) -> IssuedKey:
+    secret = new_secret("sk")
+    key = ApiKey(
+        id=new_id("key"),
+        company_id=user.company_id,
+        user_id=user.id,
+        prefix=display_prefix(secret),
+        key_hash=hash_secret(secret),
+    )
+    session.add(key)
+    await session.flush()
+    return IssuedKey(key_id=key.id, secret=secret, user_id=user.id, company_slug=company.slug)
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> None:
+    result = await session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"no active API key {key_id!r}")
+
+
+async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
+    """Resolve a bearer key to its principal, or None when unknown, revoked or inactive."""
+    row = (
+        await session.execute(
+            select(ApiKey, User, Company)
+            .join(User, User.id == ApiKey.user_id)
+            .join(Company, Company.id == ApiKey.company_id)
+            .where(ApiKey.key_hash == hash_secret(secret))
+        )
+    ).first()
+    if row is None:
+        return None
+    key, user, company = row
+    if key.revoked_at is not None or not user.active:
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # Throttled so a busy key costs one write a minute, not one per request.
+        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        await session.commit()
+    return Principal(
+        user_id=user.id,
+        user_name=user.name,
+        email=user.email,
+        role=Role(user.role),
+        company_id=company.id,
+        company_slug=company.slug,
+        company_name=company.name,
+        timezone=company.timezone,
+        language=company.language,
+        key_id=key.id,
+    )
