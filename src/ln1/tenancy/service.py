@@ -145,12 +145,12 @@ async def issue_key(session: AsyncSession, user: User, company: Company) -> Issu
     return IssuedKey(key_id=key.id, secret=secret, user_id=user.id, company_slug=company.slug)
 
 
-async def revoke_key(session: AsyncSession, key_id: str) -> None:
-    result = await session.execute(
-        update(ApiKey)
-        .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+async def revoke_key(session: AsyncSession, key_id: str, owner_id: str | None = None) -> None:
+    """Revoke a key; with ``owner_id`` only if that user owns it (else: not found)."""
+    query = update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+    if owner_id is not None:
+        query = query.where(ApiKey.user_id == owner_id)
+    result = await session.execute(query.values(revoked_at=utcnow()))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound(f"no active API key {key_id!r}")
 

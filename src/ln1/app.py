@@ -1,0 +1,70 @@
+"""The FastAPI application: lifespan wiring and routers.
+
+``create_app`` is a factory (``uvicorn --factory ln1.app:create_app``) so tests and
+benchmarks build as many independent apps as they need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from ln1 import __version__
+from ln1.config import Settings
+from ln1.conversations.openai_compat import router as openai_router
+from ln1.conversations.views import router as threads_router
+from ln1.db.engine import make_engine, make_sessionmaker
+from ln1.db.migrate import upgrade
+from ln1.ops.errors import install_error_handlers
+from ln1.ops.logging import configure_logging
+from ln1.ops.middleware import TraceMiddleware
+from ln1.ops.views import router as ops_router
+from ln1.orchestrator.checkpoint import open_checkpointer
+from ln1.orchestrator.deps import OrchestratorDeps
+from ln1.orchestrator.graph import build_graph
+from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.runners.views import router as runners_router
+from ln1.tasks.views import router as tasks_router
+from ln1.tenancy.views import router as tenancy_router
+
+log = structlog.get_logger("ln1.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.is_sqlite:
+            settings.ensure_data_dir()
+        await asyncio.to_thread(upgrade, settings.sqlalchemy_url)
+        engine = make_engine(settings.sqlalchemy_url)
+        intent_engine = await asyncio.to_thread(
+            IntentEngine.train, threshold=settings.intent_threshold
+        )
+        async with open_checkpointer(settings) as checkpointer:
+            app.state.deps = OrchestratorDeps(settings, intent_engine, make_sessionmaker(engine))
+            app.state.graph = build_graph(checkpointer)
+            log.info("ready", version=__version__, database=engine.url.get_backend_name())
+            yield
+        await engine.dispose()
+
+    app = FastAPI(title="ln1", version=__version__, lifespan=lifespan)
+    app.add_middleware(TraceMiddleware)
+    install_error_handlers(app)
+    routers = (
+        ops_router,
+        tenancy_router,
+        threads_router,
+        openai_router,
+        runners_router,
+        tasks_router,
+    )
+    for router in routers:
+        app.include_router(router)
+    return app

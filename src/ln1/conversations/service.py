@@ -1,0 +1,122 @@
+"""Threads and messages in the database. Sessions here are always tenant-scoped;
+threads are also private to the user who opened them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ln1.conversations.models import Message, Thread
+from ln1.conversations.schemas import MessageOut
+from ln1.db.base import utcnow
+from ln1.errors import NotFound
+from ln1.ids import new_id
+from ln1.tenancy.service import Principal
+
+TITLE_LENGTH = 80
+
+
+async def create_thread(session: AsyncSession, principal: Principal, title: str | None) -> Thread:
+    thread = Thread(
+        id=new_id("thr"), company_id=principal.company_id, user_id=principal.user_id, title=title
+    )
+    session.add(thread)
+    await session.commit()
+    return thread
+
+
+async def get_thread(session: AsyncSession, principal: Principal, thread_id: str) -> Thread:
+    thread = await session.scalar(
+        select(Thread).where(Thread.id == thread_id, Thread.user_id == principal.user_id)
+    )
+    if thread is None:
+        raise NotFound(f"thread {thread_id} not found")
+    return thread
+
+
+async def list_threads(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> tuple[list[Thread], str | None]:
+    """Newest first; ``cursor`` is the last id of the previous page."""
+    query = select(Thread).where(Thread.user_id == principal.user_id)
+    if cursor:
+        query = query.where(Thread.id < cursor)
+    rows = list(await session.scalars(query.order_by(Thread.id.desc()).limit(limit + 1)))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def list_messages(
+    session: AsyncSession, thread: Thread, limit: int, after: str | None
+) -> tuple[list[Message], bool]:
+    """Oldest first, starting after message id ``after``."""
+    query = select(Message).where(Message.thread_id == thread.id)
+    if after:
+        query = query.where(Message.id > after)
+    rows = list(await session.scalars(query.order_by(Message.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+async def add_user_message(
+    session: AsyncSession, thread: Thread, content: str, file_ids: list[str]
+) -> Message:
+    message = Message(
+        id=new_id("msg"),
+        company_id=thread.company_id,
+        thread_id=thread.id,
+        role="user",
+        content=content,
+        details={"file_ids": file_ids} if file_ids else None,
+    )
+    session.add(message)
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    if thread.title is None:
+        values["title"] = content.strip().splitlines()[0][:TITLE_LENGTH]
+    await session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
+    await session.commit()
+    return message
+
+
+async def add_assistant_message(
+    session: AsyncSession,
+    thread: Thread,
+    content: str,
+    route: str,
+    intent: str,
+    details: dict[str, Any],
+    task_id: str | None = None,
+) -> Message:
+    message = Message(
+        id=new_id("msg"),
+        company_id=thread.company_id,
+        thread_id=thread.id,
+        role="assistant",
+        content=content,
+        route=route,
+        intent=intent,
+        task_id=task_id,
+        details=details,
+    )
+    session.add(message)
+    await session.execute(update(Thread).where(Thread.id == thread.id).values(updated_at=utcnow()))
+    await session.commit()
+    return message
+
+
+def message_out(message: Message) -> MessageOut:
+    details = message.details or {}
+    return MessageOut(
+        id=message.id,
+        thread_id=message.thread_id,
+        role=message.role,
+        content=message.content,
+        route=message.route,
+        intent=message.intent,
+        confidence=details.get("confidence"),
+        slots=details.get("slots"),
+        data=details.get("data"),
+        task_id=message.task_id,
+        created_at=message.created_at,
+    )

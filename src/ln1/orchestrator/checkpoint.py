@@ -1,0 +1,45 @@
+"""The LangGraph checkpointer, on the same database as the application.
+
+SQLite: its own aiosqlite connection to the same file (WAL, busy timeout). PostgreSQL: a
+psycopg pool to the same database. The savers create and migrate their own tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiosqlite
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.engine import make_url
+
+from ln1.config import Settings
+from ln1.db.engine import SQLITE_PRAGMAS
+
+
+@asynccontextmanager
+async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver]:
+    url = make_url(settings.sqlalchemy_url)
+    if url.get_backend_name() == "sqlite":
+        async with aiosqlite.connect(url.database or ":memory:") as conn:
+            for pragma in SQLITE_PRAGMAS:
+                await conn.execute(pragma)
+            saver = AsyncSqliteSaver(conn)
+            await saver.setup()
+            yield saver
+        return
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    async with AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=10,
+        open=False,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    ) as pool:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver.setup()
+        yield saver

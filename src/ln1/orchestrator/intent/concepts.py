@@ -1,0 +1,134 @@
+"""Domain concepts: hand-written synonym lists that tag a message with what it talks about.
+
+A thousand examples cannot show every way to say "flyer", "nota de voz" or "¿ya está?".
+Tagging a message with concept tokens (``zzimage``, ``zzaudio``, ...) lets the classifier
+learn one weight per concept instead of one per word, so an unseen synonym that is on a
+list still counts. Patterns are prefixes on normalised text (lowercase, no accents), so
+one entry covers inflections: ``factur`` matches factura, facturamos, facturación.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONCEPTS: dict[str, str] = {
+    "sales": r"vend|venta|factur|ingreso|revenue|sales|sold|sell|turnover|ticket|margen|margin|"
+    r"utilidad|ganancia|profit|pedido|orden(?:es)?\b|orders?\b|invoice|boleta|cliente|customer|"
+    r"client|producto|product|sku|region|zona|sucursal|tienda|store|branch|vendedor|seller|"
+    r"stock|inventari|inventory|unidades|units?\b|cobranza|kpi|comision|commission|cobr|"
+    r"purchas|gasto|spend|presupuesto|budget|cartera|devolucion|return rate|returns|descuento|"
+    r"discount|receivable|payable|cuentas por|deuda|overdue|vencid|provincia|state\b|ciudad|"
+    r"city|linea|line\b|categoria|category|marca|brand|proveedor|supplier|almacen|warehouse",
+    "period": r"ayer|hoy\b|antier|anteayer|semana|mes\b|meses|ano\b|anos\b|trimestre|yesterday|"
+    r"today|week|month|year|quarter|q[1-4]\b|ytd|mtd|enero|febrero|marzo|abril|mayo|junio|julio|"
+    r"agosto|septiembre|setiembre|octubre|noviembre|diciembre|january|february|march|april|"
+    r"june|july|august|september|october|november|december|lunes|martes|miercoles|jueves|"
+    r"viernes|sabado|domingo|monday|tuesday|wednesday|thursday|friday|saturday|sunday|20[0-9]{2}",
+    "amount": r"cuant|how much|how many|total|sum|promedio|average|top\b|ranking|mejores|best|"
+    r"peores|worst|crecimiento|growth|cayo|dropped|tasa|rate\b|porcentaje de|percentage of",
+    "followup": r"^(?:y|and|what about|how about|what if|y si|ahora|now|solo|only|just)\b",
+    "file": r"excel|xlsx|xls\b|csv|archivo|fichero|files?\b|hoja|sheet|spreadsheet|workbook|"
+    r"planilla|adjunt|attach|upload|subi|cargu|tabla|dataset|listado|lista de|list of|"
+    r"\.xlsx|\.csv|libro mayor|ledger|log\b|rota|maestro|master file|export(?:ed)? file",
+    "clean": r"analiz|analy|revis|review|limpi|clean|perfil|profil|duplicad|duplicat|columna|"
+    r"column|fila|rows?\b|celda|cells?\b|arregl|fix|normaliz|split|separa|vacio|empty|blank|"
+    r"errores|errors|inconsisten|valida|check|chequea|que ves|what do you see|estructura|"
+    r"trends?\b|tendencia|stats|estadistic|missing|faltan|marca en|flag|summary of|resumen de",
+    "compare": r"compar|cruz|cross|reconcil|concili|diff|diferencia|difference|match|vs\b|"
+    r"versus|coincid|cuadr|contrast|changed between|what changed|but not|y no en|no en el|"
+    r"not in\b|against|contra\b|difier|tie (?:the|it|this)|line them up|lined up|que se movio|"
+    r"what moved|vanish|desaparec|aparecen en|appear in|existan en|exist in|merge|junta",
+    "two": r"\bdos\b|\btwo\b|ambos|both|\b2\b|\b3\b|tres|three|estos|these|entre|between|"
+    r"con el de|with the|file a|file b|archivo a|archivo b|primer|first|segundo|second|"
+    r"\band\b.*\bfiles|y el de|y la de",
+    "document": r"pdf|reporte|reprote|report|informe|document|imprimi|print|descarga|download|"
+    r"dossier|presentaci|slides?\b|export|deck|board|pack\b|layout|grafico|chart|word\b",
+    "image": r"imagen|image|foto|photo|picture|\bpic|ilustraci|illustrat|banner|flyer|volante|"
+    r"logo|dibuj|draw|disen|design|poster|afiche|portada|sticker|icono|icon|render|mockup|"
+    r"thumbnail|miniatura|mascota|mascot|\barte?\b|artwork|visual|wallpaper|fondo de pantalla|"
+    r"caricatura|cartoon|meme|infografi|tarjeta de presentacion|business card|postal|postcard|"
+    r"post grafico|grafico para|graphic|historia de instagram|stories|estado de whatsapp|"
+    r"whatsapp status|collage|pinta|paint|retrato|portrait|anime|3d",
+    "audio": r"audio|transcri|trancri|grabaci|recording|grabe|grabamos|recorded|\bvoz\b|"
+    r"voice note|nota de voz|llamada grabada|recorded call|podcast|entrevista|interview|dictado|"
+    r"dictat|mp3|m4a|wav|ogg|oir|escuch|listen|subtitul|subtitle|contestador|answering machine|"
+    r"voicemail|speech to text|que dice|what'?s it say|what does it say",
+    "write": r"redact|escrib|writ|correo|e-?mail|\bmail|carta|letter|mensaje|message|\bpost\b|"
+    r"publicaci|propuesta|proposal|guion|script para|script for|parafras|paraphras|reescrib|"
+    r"rewrit|traduc|translat|corrig|proofread|resum|summar|texto|\btext|parrafo|paragraph|"
+    r"articulo|article|blog|comunicado|anuncio|announc|minuta|minutes|acta\b|\bbio\b|slogan|"
+    r"tagline|descripcion|description|tono|tone|suene|sound|faq|politica|policy|terminos|terms|"
+    r"review|resena|cover letter|carta de presentacion|gramatica|grammar|ortografia|spelling|"
+    r"edit|mejora|improve|improve|respond|responde|reply|caption|copy\b|pitch|speech|discurso",
+    "status": r"\bya\b|listo|\blista\b|ready|termin|finish|\bdone\b|acab|status|estado|"
+    r"progres|avance|falta|todavia|still|\byet\b|\beta\b|cuando|\bwhen\b|como va|como vamos|"
+    r"sigue|procesando|processing|trab[oa]|stuck|demora|tarda|taking|espera|wait|pendiente|"
+    r"pending|en que va|how long|how much longer|queue|cola\b|salio|complet|where'?s my|"
+    r"donde esta mi|quedo|no llega|not here|haven'?t received|no me llega|cuanto (?:le )?queda|"
+    r"halfway|porcentaje vas|went through|crash|colgo|a medias|avisame|let me know when|"
+    r"where are we|going\?|running|en curso|tengo en curso|what jobs|mis tareas|my tasks|"
+    r"lo que te pedi|what i asked|i asked|te pedi|where'?s it at",
+    "help": r"ayuda|help|hlep|puedes hacer|can you do|funciona|how does|comando|command|"
+    r"opcion|option|tutorial|guia|guide|manual|como te uso|como uso|how do i|how to|empiez|"
+    r"empez|start|tips?\b|limite|limit|maxim|longest|largest|soport|support|conectad|connected|"
+    r"modulo|module|disponible|available|capaz|able to|sabes|puedo subir|can i|que haces|"
+    r"what do you|para que sirve|what'?s this bot|en que me sirves|ejemplos? de preguntas|"
+    r"example questions|formato|format|se puede|is it possible|aceptas|do you (?:accept|support|"
+    r"take)|app para|mobile app|como (?:te )?pido|how do i ask|como conecto|how do i connect|"
+    r"hablas|do you speak|idioma|language|cancel|privacidad|privacy|used to train|allowed to",
+    "ability": r"^(?:puedes|podes|sabes|se puede|can you|could you|do you|are you able|is it "
+    r"possible|aceptas|lees|trabajas con|do you work with)\b.*(?:s\b|\?|o no)$|"
+    r"\b(?:en general|in general|normalmente|usually)\b",
+    "deictic": r"\b(?:este|esta|estos|estas|this|these|adjunt|attached|que te (?:mande|pase|"
+    r"envie)|que (?:subi|te subi)|i (?:sent|uploaded|attached)|i just|le[ií] arriba|aqui|here)",
+    "greet": r"^(?:hola|holi|ola\b|buenas|buenos|buen dia|hi\b|hello|helo|hey|ey\b|yo\b|gm\b|"
+    r"saludos|good (?:morning|evening|afternoon)|afternoon|evening|que tal|estas ahi|"
+    r"are you there|sup\b|wassup|what'?s up|howdy|greetings|quiubo|que onda|epale|wenas|alo\b|"
+    r"como andas|que mas|ello)",
+    "thanks": r"gracias|thanks|thank|\bthx|\bty\b|^ok|okay|\bvale\b|\bdale\b|chao|chau|bye|"
+    r"adios|genial|perfecto|cool|great|nice|excelente|super\b|jaja|haha|lol|nvm|never ?mind|"
+    r"no era para ti|sounds good|de una|^listo\b|eso era todo|that'?s all|later\b|see you|"
+    r"nos vemos|ya no necesito",
+    "offtopic": r"clima|weather|forecast|pronostico|temperatura|temperature|futbol|football|"
+    r"soccer|partido|\bgame\b|goles|goals|liga\b|league|yankees|pelicula|movie|receta|recipe|"
+    r"chiste|joke|\bdios\b|\bgod\b|presidente|president|minist|gobierno|government|politic|"
+    r"capital de|capital of|bitcoin|cripto|crypto|acciones de|stock for me|shares of|vuelo|"
+    r"flight|hotel|restaurant|dieta|diet|peso rapido|lose weight|novia|novio|girlfriend|"
+    r"boyfriend|horoscop|examen|exam|homework|tarea de|musica|music|cancion|song|videojuego|"
+    r"netflix|pizza|cerveza|beer|margarita|cocktail|vacaciones|amor\b|\blove\b|medico|doctor|"
+    r"dolor|pain|presion|blood pressure|heart rate|abogado|lawyer|hack|trampa|cheat|apuesta|"
+    r"loteria|planeta|planet|luna|moon|jupiter|everest|anos tiene|how old is|edad de|"
+    r"shakira|famoso|famous|sentido de la vida|meaning of life|guerra|war\b|ww2|historia de|"
+    r"entradas para|tickets? for|concierto|concert|zapatillas|shoes|ropa|clothes|aeropuerto|"
+    r"airport|trafico|traffic|como llego|how do i get to|css|html|react|javascript|python|"
+    r"java\b|programa|program that|codigo|\bcode\b|compile|tonto|stupid|inutil|useless|idiota|"
+    r"hungry|hambre|bored|aburr|feelings|sentimientos|real person|persona real|aumento|"
+    r"\braise\b|jefe se|my boss|matematica|math|tesla|apple\b|amazon\b|cusco|fin de semana en",
+}
+
+CONCEPT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rf"(?:^|\b)(?:{pattern})")) for name, pattern in _CONCEPTS.items()
+)
+
+
+WORK_CONCEPTS = frozenset(
+    {"sales", "file", "document", "image", "audio", "write", "status", "help", "compare"}
+)
+
+
+def concept_tokens(normalized: str) -> list[str]:
+    """``zz<concept>`` for every concept the (normalised) message mentions.
+
+    ``zznowork`` marks a message that mentions none of the things the platform works
+    with: the strongest single hint that it is out of scope.
+    """
+    found = [name for name, pattern in CONCEPT_PATTERNS if pattern.search(normalized)]
+    tokens = [f"zz{name}" for name in found]
+    if WORK_CONCEPTS.isdisjoint(found):
+        tokens.append("zznowork")
+    return tokens
+
+
+def with_concepts(normalized: str) -> str:
+    tokens = concept_tokens(normalized)
+    return f"{normalized} {' '.join(tokens)}" if tokens else normalized

@@ -1,0 +1,77 @@
+"""answer_direct: replies that need no runner, worker or model.
+
+Greeting, help (listing what this company really has connected), the user's own task
+status, a clarifying question when the IntentEngine is unsure, and a clear "not here"
+for anything out of scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+
+from ln1.orchestrator.deps import deps_of
+from ln1.orchestrator.replies import INTENT_ACTIONS, TASK_STATUS, Lang, say
+from ln1.orchestrator.state import OrchestratorState
+from ln1.runners.service import list_runners
+from ln1.tasks.service import recent_tasks
+
+
+async def answer_direct(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
+    lang: Lang = state["language"]
+    if state.get("unsure"):
+        return {"reply": {"content": _clarify(state, lang), "clarify": True}}
+    intent = state["intent"]
+    if intent == "greeting":
+        name = state["user_name"].split()[0] if state["user_name"] else ""
+        content = say(lang, "greeting", name=name, company=state["company_name"])
+    elif intent == "help":
+        content = await _help(state, config, lang)
+    elif intent == "task_status":
+        content = await _task_status(state, config, lang)
+    else:
+        content = say(lang, "other", company=state["company_name"])
+    return {"reply": {"content": content}}
+
+
+def _clarify(state: OrchestratorState, lang: Lang) -> str:
+    options = [a[0] for a in state.get("alternatives", [])][:2]
+    while len(options) < 2:
+        options.append("help" if "help" not in options else "other")
+    first, second = (INTENT_ACTIONS[o][lang] for o in options)
+    return say(lang, "clarify", first=first, second=second)
+
+
+async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) -> str:
+    deps = deps_of(config)
+    company = state["company_name"]
+    async with deps.session_for(state["company_id"]) as session:
+        runners = await list_runners(session, deps.settings.runner_heartbeat_timeout_s)
+    if runners:
+        items = ", ".join(f"{r.name} ({say(lang, r.status)})" for r in runners)
+        runners_text = say(lang, "runners_list", company=company, items=items)
+    else:
+        runners_text = say(lang, "runners_none", company=company)
+    ai_key = "ai_unavailable" if deps.settings.cloudflare_configured else "ai_unconfigured"
+    return say(
+        lang,
+        "help",
+        company=company,
+        runners=runners_text,
+        files=say(lang, "files_unavailable"),
+        ai=say(lang, ai_key, company=company),
+    )
+
+
+async def _task_status(state: OrchestratorState, config: RunnableConfig, lang: Lang) -> str:
+    async with deps_of(config).session_for(state["company_id"]) as session:
+        tasks = await recent_tasks(session, state["user_id"])
+    if not tasks:
+        return say(lang, "no_tasks")
+    lines = [
+        f"• {t.kind} ({t.id}): {TASK_STATUS[t.status][lang]}"
+        + (f", {round(t.progress * 100)} %" if t.status == "running" else "")
+        for t in tasks
+    ]
+    return say(lang, "tasks_list", items="\n".join(lines))

@@ -1,0 +1,184 @@
+"""Running one conversation turn through the graph, plain or as a stream of events.
+
+The user's message is stored before the graph runs and the assistant's after, so the
+messages table is complete even when a turn fails halfway. Turns of one thread run one
+at a time in a process (a lock per thread), so two quick messages cannot interleave
+their checkpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from langgraph.graph.state import CompiledStateGraph
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ln1.conversations.models import Message, Thread
+from ln1.conversations.service import add_assistant_message, add_user_message, message_out
+from ln1.errors import NotFound
+from ln1.ops.metrics import CHAT_TURNS
+from ln1.orchestrator.deps import OrchestratorDeps, run_config
+from ln1.orchestrator.nodes.understand import with_context
+from ln1.orchestrator.state import RECENT_TURNS
+from ln1.tenancy.service import Principal
+
+_thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+SLOT_INTENTS = frozenset({"data_query", "report"})
+_SENTENCE_END = re.compile(r"((?<=[.!?:\n»”])\s+)")
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    """One server-sent event of a streamed turn (``route``, ``delta``, ``data``, ...)."""
+
+    event: str
+    data: dict[str, Any]
+
+
+def _lock_for(thread_id: str) -> asyncio.Lock:
+    lock = _thread_locks.get(thread_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _thread_locks[thread_id] = lock
+    return lock
+
+
+def check_files(file_ids: list[str]) -> None:
+    """File storage arrives with the worker cluster; until then no file id exists."""
+    if file_ids:
+        raise NotFound(f"file {file_ids[0]} not found")
+
+
+def split_for_stream(text: str) -> list[str]:
+    """Sentence-sized pieces that concatenate back to exactly ``text``."""
+    parts = _SENTENCE_END.split(text)
+    return ["".join(parts[i : i + 2]) for i in range(0, len(parts), 2)]
+
+
+def _details(values: dict[str, Any]) -> dict[str, Any]:
+    reply = values.get("reply") or {}
+    return {
+        "confidence": values.get("confidence"),
+        "slots": values.get("slots") if values.get("intent") in SLOT_INTENTS else None,
+        "data": reply.get("data"),
+        "understood_by": values.get("understood_by"),
+        "language": values.get("language"),
+        "clarify": bool(reply.get("clarify")),
+    }
+
+
+def _turn_input(content: str, file_ids: list[str], seed: dict[str, Any] | None) -> dict[str, Any]:
+    return {"message": content, "file_ids": file_ids, **(seed or {})}
+
+
+async def _finish(session: AsyncSession, thread: Thread, values: dict[str, Any]) -> Message:
+    reply = values["reply"]
+    CHAT_TURNS.labels(route=values["route"], intent=values["intent"]).inc()
+    return await add_assistant_message(
+        session,
+        thread,
+        content=reply["content"],
+        route=values["route"],
+        intent=values["intent"],
+        details=_details(values),
+        task_id=reply.get("task_id"),
+    )
+
+
+async def run_turn(
+    graph: CompiledStateGraph,
+    deps: OrchestratorDeps,
+    principal: Principal,
+    session: AsyncSession,
+    thread: Thread,
+    content: str,
+    file_ids: list[str],
+    seed: dict[str, Any] | None = None,
+) -> Message:
+    """Store the message, run the graph, store and return the assistant's answer."""
+    check_files(file_ids)
+    async with _lock_for(thread.id):
+        await add_user_message(session, thread, content, file_ids)
+        values = await graph.ainvoke(
+            _turn_input(content, file_ids, seed),
+            run_config(thread.id, deps, principal),
+            durability="exit",
+        )
+        return await _finish(session, thread, values)
+
+
+async def stream_turn(
+    graph: CompiledStateGraph,
+    deps: OrchestratorDeps,
+    principal: Principal,
+    session: AsyncSession,
+    thread: Thread,
+    content: str,
+    file_ids: list[str],
+) -> AsyncIterator[TurnEvent]:
+    """The same turn as ``run_turn``, yielding events as the graph makes progress."""
+    check_files(file_ids)
+    async with _lock_for(thread.id):
+        await add_user_message(session, thread, content, file_ids)
+        values: dict[str, Any] = {}
+        async for update in graph.astream(
+            _turn_input(content, file_ids, None),
+            run_config(thread.id, deps, principal),
+            stream_mode="updates",
+            durability="exit",
+        ):
+            for node, changes in update.items():
+                values.update(changes or {})
+                if node == "check_permission":
+                    yield TurnEvent("route", _route_event(values))
+                elif "reply" in (changes or {}):
+                    for piece in split_for_stream(changes["reply"]["content"]):
+                        yield TurnEvent("delta", {"content": piece})
+        message = await _finish(session, thread, values)
+        reply = values["reply"]
+        if reply.get("data") is not None:
+            yield TurnEvent("data", reply["data"])
+        if reply.get("task_id"):
+            yield TurnEvent("task", {"task_id": reply["task_id"]})
+        yield TurnEvent("done", message_out(message).model_dump(mode="json"))
+
+
+def _route_event(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "route": values["route"],
+        "intent": values["intent"],
+        "confidence": values.get("confidence"),
+        "slots": values.get("slots"),
+    }
+
+
+def context_from_history(
+    deps: OrchestratorDeps, principal: Principal, history: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """State to start a new thread from a client-held history (OpenAI-style requests).
+
+    Stateless clients resend earlier turns instead of a thread id; replaying their user
+    messages through the IntentEngine recovers the context a follow-up needs
+    ("¿y la semana pasada?") without any stored state.
+    """
+    today = datetime.now(ZoneInfo(principal.timezone)).date()
+    seed: dict[str, Any] = {"recent": [], "last_intent": None, "last_data_slots": None}
+    for role, content in history[-RECENT_TURNS:]:
+        if role not in ("user", "assistant") or not content:
+            continue
+        intent = None
+        if role == "user":
+            understood = deps.engine.understand(content, today)
+            intent = understood.intent
+            seed["last_intent"] = intent
+            if intent == "data_query":
+                seed["last_data_slots"] = with_context(seed, intent, understood.slots)  # type: ignore[arg-type]
+        seed["recent"].append({"role": role, "content": content, "intent": intent})
+    return seed
