@@ -22,7 +22,8 @@ def test_missing_key_is_401(server) -> None:
 
 
 @pytest.mark.parametrize(
-    "header", ["Bearer", "Bearer  x y", "Basic dXNlcjpwYXNz", "ln1_sk_abc", "Bearer ln1_sk_" + "x" * 43]
+    "header",
+    ["Bearer", "Bearer  x y", "Basic dXNlcjpwYXNz", "ln1_sk_abc", "Bearer ln1_sk_" + "x" * 43],
 )
 def test_malformed_or_unknown_key_is_401(server, header: str) -> None:
     response = httpx.get(f"{server.url}/v1/threads", headers={"Authorization": header})

@@ -40,12 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.is_sqlite:
-            settings.ensure_data_dir()
+        settings.ensure_data_dir()
         await asyncio.to_thread(upgrade, settings.sqlalchemy_url)
         engine = make_engine(settings.sqlalchemy_url)
         intent_engine = await asyncio.to_thread(
-            IntentEngine.train, threshold=settings.intent_threshold
+            IntentEngine.load_or_train,
+            settings.data_dir / "cache",
+            threshold=settings.intent_threshold,
         )
         async with open_checkpointer(settings) as checkpointer:
             app.state.deps = OrchestratorDeps(settings, intent_engine, make_sessionmaker(engine))

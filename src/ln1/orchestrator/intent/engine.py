@@ -10,17 +10,22 @@ extractors.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ln1.orchestrator.intent.concepts import with_concepts
-from ln1.orchestrator.intent.dataset import Example, load_examples
+from ln1.orchestrator.intent.dataset import DATA_FILE, Example, load_examples
 from ln1.orchestrator.intent.slots import extract_slots
 from ln1.orchestrator.intent.text import normalize
 
@@ -52,6 +57,14 @@ class Understanding:
 
 # An optional second opinion (e.g. an LLM) consulted only below the threshold.
 Fallback = Callable[[str, Understanding], Awaitable[Understanding | None]]
+
+
+def _model_key() -> str:
+    digest = hashlib.sha256(sklearn.__version__.encode())
+    here = Path(__file__).parent
+    for part in (DATA_FILE, here / "engine.py", here / "concepts.py", here / "text.py"):
+        digest.update(part.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _words_and_concepts(text: str) -> str:
@@ -107,6 +120,30 @@ class IntentEngine:
         pipeline.fit([e.text for e in data], [e.intent for e in data])
         return cls(pipeline, threshold, fallback)
 
+    @classmethod
+    def load_or_train(
+        cls, cache_dir: Path, threshold: float = 0.45, fallback: Fallback | None = None
+    ) -> IntentEngine:
+        """Train once per dataset and feature code; later starts load the pickle.
+
+        The cache key covers the utterances, the feature code and scikit-learn's version,
+        so editing any of them retrains. The cache lives in the data folder ln1 owns.
+        """
+        path = cache_dir / f"intent-{_model_key()}.pkl"
+        try:
+            with path.open("rb") as f:
+                pipeline = pickle.load(f)
+            return cls(pipeline, threshold, fallback)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+        engine = cls.train(threshold=threshold, fallback=fallback)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(engine._pipeline, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        return engine
+
     def classify(
         self, text: str, candidates: frozenset[str] | None = None
     ) -> tuple[str, float, tuple[tuple[str, float], ...]]:
@@ -117,7 +154,7 @@ class IntentEngine:
             allowed = [(c, p) for c, p in ranked if c in candidates]
             total = sum(p for _, p in allowed) or 1.0
             ranked = [(c, p / total) for c, p in allowed]
-        top = tuple((c, round(float(p), 4)) for c, p in ranked[:3])
+        top = tuple((str(c), round(float(p), 4)) for c, p in ranked[:3])
         return top[0][0], top[0][1], top
 
     def understand(
