@@ -128,10 +128,17 @@ def _drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+MODEL_CACHE = Path(os.environ.get("LN1_TEST_CACHE", Path(__file__).parent / ".cache"))
+
+
 def make_backend(name: str, data_dir: Path) -> tuple[Backend, str | None]:
-    """A backend's environment; for PostgreSQL also the new database's name."""
+    """A backend's environment; for PostgreSQL also the new database's name.
+
+    Test servers share one model cache so only the first one trains the IntentEngine.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("LN1_")}
     env["LN1_DATA_DIR"] = str(data_dir)
+    env["LN1_CACHE_DIR"] = str(MODEL_CACHE)
     env["LN1_LOG_FORMAT"] = "json"
     pg_name = None
     if name == "postgresql":
@@ -150,6 +157,22 @@ def backend(
     try:
         yield b
     finally:
+        if pg_name:
+            _drop_pg_database(pg_name)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[ServerProcess, Backend]]:
+    """A server of the test's own on a new database, for tests that stop or restart it."""
+    b, pg_name = make_backend(request.param, tmp_path / "data")
+    proc = ServerProcess(b.env, b.settings.data_dir, free_port(), tmp_path / "server.log")
+    try:
+        yield proc, b
+    finally:
+        if proc.proc and proc.proc.poll() is None:
+            proc.stop()
         if pg_name:
             _drop_pg_database(pg_name)
 

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.sqlalchemy_url)
         intent_engine = await asyncio.to_thread(
             IntentEngine.load_or_train,
-            settings.data_dir / "cache",
+            settings.model_cache_dir,
             threshold=settings.intent_threshold,
         )
         async with open_checkpointer(settings) as checkpointer:

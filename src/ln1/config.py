@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LN1_", extra="ignore")
 
     data_dir: Path = Field(default=Path(".ln1"), description="Folder for embedded state.")
+    cache_dir: Path | None = Field(
+        default=None, description="Derived files (trained models); data_dir/cache when unset."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; SQLite under data_dir when unset."
     )
@@ -66,6 +69,10 @@ class Settings(BaseSettings):
     @property
     def cloudflare_configured(self) -> bool:
         return bool(self.cloudflare_account_id and self.cloudflare_api_token)
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

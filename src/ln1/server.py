@@ -1,13 +1,15 @@
 """``ln1 up``: migrate, optionally seed the demo, and serve until Ctrl-C or SIGTERM.
 
-uvicorn owns the signals: on SIGINT/SIGTERM it stops accepting, finishes in-flight
-requests, runs the app's shutdown (checkpointer and engine closed) and returns.
+On SIGINT/SIGTERM uvicorn stops accepting, finishes in-flight requests and runs the
+app's shutdown (checkpointer and engine closed); then ``ln1 up`` exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 from rich.console import Console
@@ -58,4 +60,24 @@ def serve(settings: Settings, demo: bool) -> None:
         timeout_graceful_shutdown=10,
     )
     sys.stdout.flush()
-    uvicorn.Server(config).run()
+    _serve_until_signal(uvicorn.Server(config))
+    console.print("ln1 stopped")
+
+
+def _serve_until_signal(server: uvicorn.Server) -> None:
+    """Serve; a SIGINT/SIGTERM ends in a graceful shutdown and a normal exit.
+
+    uvicorn handles the signal (drain, app shutdown) and afterwards re-raises it to the
+    handler that was installed before it started. Installing a no-op there turns that
+    re-raise into a plain return, so ``ln1 up`` exits 0 once everything is closed.
+    """
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(_signum: int, _frame: FrameType | None) -> None:
+    """The graceful shutdown already happened; nothing is left to do."""
