@@ -59,50 +59,43 @@ async def list_messages(
     return rows[:limit], len(rows) > limit
 
 
-async def add_user_message(
-    session: AsyncSession, thread: Thread, content: str, file_ids: list[str]
-) -> Message:
-    message = Message(
+def _message(thread: Thread, role: str, content: str, **fields: Any) -> Message:
+    return Message(
         id=new_id("msg"),
         company_id=thread.company_id,
         thread_id=thread.id,
-        role="user",
+        role=role,
         content=content,
-        details={"file_ids": file_ids} if file_ids else None,
+        **fields,
     )
-    session.add(message)
-    values: dict[str, Any] = {"updated_at": utcnow()}
-    if thread.title is None:
-        values["title"] = content.strip().splitlines()[0][:TITLE_LENGTH]
-    await session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
-    await session.commit()
-    return message
 
 
-async def add_assistant_message(
+async def record_turn(
     session: AsyncSession,
     thread: Thread,
-    content: str,
-    route: str,
-    intent: str,
-    details: dict[str, Any],
-    task_id: str | None = None,
+    user_content: str,
+    file_ids: list[str],
+    reply: dict[str, Any] | None,
 ) -> Message:
-    message = Message(
-        id=new_id("msg"),
-        company_id=thread.company_id,
-        thread_id=thread.id,
-        role="assistant",
-        content=content,
-        route=route,
-        intent=intent,
-        task_id=task_id,
-        details=details,
+    """Store a turn in one transaction: the user's message and, unless the turn failed
+    (``reply`` None), the assistant's. Returns the last message stored."""
+    user = _message(
+        thread,
+        "user",
+        user_content,
+        details={"file_ids": file_ids} if file_ids else None,
     )
-    session.add(message)
-    await session.execute(update(Thread).where(Thread.id == thread.id).values(updated_at=utcnow()))
+    session.add(user)
+    stored = user
+    if reply is not None:
+        stored = _message(thread, "assistant", **reply)
+        session.add(stored)
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    if thread.title is None:
+        thread.title = values["title"] = user_content.strip().splitlines()[0][:TITLE_LENGTH]
+    await session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
     await session.commit()
-    return message
+    return stored
 
 
 def message_out(message: Message) -> MessageOut:

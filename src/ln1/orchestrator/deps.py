@@ -6,16 +6,12 @@ several app instances in one process never share hidden state.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ln1.config import Settings
-from ln1.db.tenant import scope_session
 from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.tenancy.service import Principal
 
@@ -26,13 +22,6 @@ class OrchestratorDeps:
     engine: IntentEngine
     sessionmaker: async_sessionmaker[AsyncSession]
 
-    @asynccontextmanager
-    async def session_for(self, company_id: str) -> AsyncIterator[AsyncSession]:
-        """A session that sees only ``company_id``'s rows."""
-        async with self.sessionmaker() as session:
-            scope_session(session.sync_session, company_id)
-            yield session
-
 
 def deps_of(config: RunnableConfig) -> OrchestratorDeps:
     return config["configurable"]["deps"]
@@ -42,7 +31,23 @@ def principal_of(config: RunnableConfig) -> Principal:
     return config["configurable"]["principal"]
 
 
+def session_of(config: RunnableConfig) -> AsyncSession:
+    """The request's own session, already scoped to the caller's company.
+
+    Nodes use it rather than opening sessions of their own: a turn then holds one
+    connection, and a full pool can never wait on itself.
+    """
+    return config["configurable"]["session"]
+
+
 def run_config(
-    thread_id: str, deps: OrchestratorDeps, principal: Principal, **extra: Any
+    thread_id: str, deps: OrchestratorDeps, principal: Principal, session: AsyncSession
 ) -> RunnableConfig:
-    return {"configurable": {"thread_id": thread_id, "deps": deps, "principal": principal, **extra}}
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "deps": deps,
+            "principal": principal,
+            "session": session,
+        }
+    }

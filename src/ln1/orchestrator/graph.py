@@ -3,6 +3,9 @@
     load_context → preselection ─(decided)→ check_permission → one route → integrate
                               └─(open)──→ classify ──┘
 
+Every node and edge function is ``async``: LangGraph runs sync ones in a thread pool,
+a hop per step that costs more than the steps themselves.
+
 Draw it with ``build_graph().get_graph().draw_mermaid()`` (the README shows it).
 """
 

@@ -1,9 +1,9 @@
 """Running one conversation turn through the graph, plain or as a stream of events.
 
-The user's message is stored before the graph runs and the assistant's after, so the
-messages table is complete even when a turn fails halfway. Turns of one thread run one
-at a time in a process (a lock per thread), so two quick messages cannot interleave
-their checkpoints.
+A turn is stored in one transaction after the graph has run (both messages at once:
+one commit per turn). If the graph fails, the user's message is still stored, so
+nothing the user said is lost. Turns of one thread run one at a time in a process (a
+lock per thread), so two quick messages cannot interleave their checkpoints.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import re
 import weakref
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ln1.conversations.models import Message, Thread
-from ln1.conversations.service import add_assistant_message, add_user_message, message_out
+from ln1.conversations.service import message_out, record_turn
 from ln1.errors import NotFound
 from ln1.ops.metrics import CHAT_TURNS
 from ln1.orchestrator.deps import OrchestratorDeps, run_config
@@ -48,6 +49,19 @@ def _lock_for(thread_id: str) -> asyncio.Lock:
         lock = asyncio.Lock()
         _thread_locks[thread_id] = lock
     return lock
+
+
+@asynccontextmanager
+async def _keep_user_message(
+    session: AsyncSession, thread: Thread, content: str, file_ids: list[str]
+) -> AsyncIterator[None]:
+    """If the turn fails, store the user's message alone before the error propagates."""
+    try:
+        yield
+    except Exception:  # not cancellation: a dropped stream ends the turn, as asked
+        await session.rollback()
+        await record_turn(session, thread, content, file_ids, None)
+        raise
 
 
 def check_files(file_ids: list[str]) -> None:
@@ -78,18 +92,26 @@ def _turn_input(content: str, file_ids: list[str], seed: dict[str, Any] | None) 
     return {"message": content, "file_ids": file_ids, **(seed or {})}
 
 
-async def _finish(session: AsyncSession, thread: Thread, values: dict[str, Any]) -> Message:
+def _assistant_fields(values: dict[str, Any]) -> dict[str, Any]:
     reply = values["reply"]
+    return {
+        "content": reply["content"],
+        "route": values["route"],
+        "intent": values["intent"],
+        "task_id": reply.get("task_id"),
+        "details": _details(values),
+    }
+
+
+async def _finish(
+    session: AsyncSession,
+    thread: Thread,
+    content: str,
+    file_ids: list[str],
+    values: dict[str, Any],
+) -> Message:
     CHAT_TURNS.labels(route=values["route"], intent=values["intent"]).inc()
-    return await add_assistant_message(
-        session,
-        thread,
-        content=reply["content"],
-        route=values["route"],
-        intent=values["intent"],
-        details=_details(values),
-        task_id=reply.get("task_id"),
-    )
+    return await record_turn(session, thread, content, file_ids, _assistant_fields(values))
 
 
 async def run_turn(
@@ -104,14 +126,13 @@ async def run_turn(
 ) -> Message:
     """Store the message, run the graph, store and return the assistant's answer."""
     check_files(file_ids)
-    async with _lock_for(thread.id):
-        await add_user_message(session, thread, content, file_ids)
+    async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
         values = await graph.ainvoke(
             _turn_input(content, file_ids, seed),
-            run_config(thread.id, deps, principal),
+            run_config(thread.id, deps, principal, session),
             durability="exit",
         )
-        return await _finish(session, thread, values)
+        return await _finish(session, thread, content, file_ids, values)
 
 
 async def stream_turn(
@@ -125,12 +146,11 @@ async def stream_turn(
 ) -> AsyncIterator[TurnEvent]:
     """The same turn as ``run_turn``, yielding events as the graph makes progress."""
     check_files(file_ids)
-    async with _lock_for(thread.id):
-        await add_user_message(session, thread, content, file_ids)
+    async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
         values: dict[str, Any] = {}
         async for update in graph.astream(
             _turn_input(content, file_ids, None),
-            run_config(thread.id, deps, principal),
+            run_config(thread.id, deps, principal, session),
             stream_mode="updates",
             durability="exit",
         ):
@@ -141,7 +161,7 @@ async def stream_turn(
                 elif "reply" in (changes or {}):
                     for piece in split_for_stream(changes["reply"]["content"]):
                         yield TurnEvent("delta", {"content": piece})
-        message = await _finish(session, thread, values)
+        message = await _finish(session, thread, content, file_ids, values)
         reply = values["reply"]
         if reply.get("data") is not None:
             yield TurnEvent("data", reply["data"])

@@ -15,7 +15,7 @@ from ln1.orchestrator.replies import INTENT_ACTIONS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
 
 
-def call_ai(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
+async def call_ai(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
     lang: Lang = state["language"]
     what = INTENT_ACTIONS[state["intent"]][lang]
     key = (

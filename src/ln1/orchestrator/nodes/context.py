@@ -13,7 +13,7 @@ from ln1.orchestrator.intent.text import detect_language
 from ln1.orchestrator.state import OrchestratorState
 
 
-def load_context(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
+async def load_context(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
     """Reload the principal every turn (roles change) and pick the reply language.
 
     Language: the message's own evidence, else the conversation's last language, else the

@@ -8,7 +8,7 @@ from ln1.orchestrator.replies import PERMISSION_ACTIONS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
 
 
-def refuse(state: OrchestratorState) -> dict[str, Any]:
+async def refuse(state: OrchestratorState) -> dict[str, Any]:
     lang: Lang = state["language"]
     action = PERMISSION_ACTIONS[state.get("missing_permission") or "chat"][lang]
     name = state["user_name"].split()[0] if state["user_name"] else ""

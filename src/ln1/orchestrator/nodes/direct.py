@@ -11,7 +11,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from ln1.orchestrator.deps import deps_of
+from ln1.orchestrator.deps import deps_of, session_of
 from ln1.orchestrator.replies import INTENT_ACTIONS, TASK_STATUS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
 from ln1.runners.service import list_runners
@@ -46,8 +46,7 @@ def _clarify(state: OrchestratorState, lang: Lang) -> str:
 async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) -> str:
     deps = deps_of(config)
     company = state["company_name"]
-    async with deps.session_for(state["company_id"]) as session:
-        runners = await list_runners(session, deps.settings.runner_heartbeat_timeout_s)
+    runners = await list_runners(session_of(config), deps.settings.runner_heartbeat_timeout_s)
     if runners:
         items = ", ".join(f"{r.name} ({say(lang, r.status)})" for r in runners)
         runners_text = say(lang, "runners_list", company=company, items=items)
@@ -65,8 +64,7 @@ async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) ->
 
 
 async def _task_status(state: OrchestratorState, config: RunnableConfig, lang: Lang) -> str:
-    async with deps_of(config).session_for(state["company_id"]) as session:
-        tasks = await recent_tasks(session, state["user_id"])
+    tasks = await recent_tasks(session_of(config), state["user_id"])
     if not tasks:
         return say(lang, "no_tasks")
     lines = [

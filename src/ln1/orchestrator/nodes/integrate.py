@@ -7,7 +7,7 @@ from typing import Any
 from ln1.orchestrator.state import OrchestratorState
 
 
-def integrate(state: OrchestratorState) -> dict[str, Any]:
+async def integrate(state: OrchestratorState) -> dict[str, Any]:
     intent = state["intent"]
     update: dict[str, Any] = {
         "recent": [

@@ -28,7 +28,7 @@ PERMISSION_OF_ROUTE: dict[Route, str] = {
 }
 
 
-def check_permission(state: OrchestratorState) -> dict[str, Any]:
+async def check_permission(state: OrchestratorState) -> dict[str, Any]:
     route: Route = "direct" if state.get("unsure") else ROUTE_OF_INTENT[state["intent"]]
     needed = PERMISSION_OF_ROUTE[route]
     if needed not in state["permissions"]:
@@ -36,5 +36,5 @@ def check_permission(state: OrchestratorState) -> dict[str, Any]:
     return {"route": route, "missing_permission": None}
 
 
-def route_of(state: OrchestratorState) -> Route:
+async def route_of(state: OrchestratorState) -> Route:
     return state["route"]

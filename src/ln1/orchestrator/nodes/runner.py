@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from ln1.orchestrator.deps import deps_of
+from ln1.orchestrator.deps import deps_of, session_of
 from ln1.orchestrator.replies import Lang, describe_data_request, say
 from ln1.orchestrator.state import OrchestratorState
 from ln1.runners.service import list_runners
@@ -19,8 +19,7 @@ from ln1.runners.service import list_runners
 async def ask_runner(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
     lang: Lang = state["language"]
     deps = deps_of(config)
-    async with deps.session_for(state["company_id"]) as session:
-        runners = await list_runners(session, deps.settings.runner_heartbeat_timeout_s)
+    runners = await list_runners(session_of(config), deps.settings.runner_heartbeat_timeout_s)
     what = describe_data_request(state.get("slots") or {}, lang)
     if runners:
         hint = say(lang, "runner_hint_start", names=", ".join(f"«{r.name}»" for r in runners))

@@ -12,7 +12,7 @@ from ln1.orchestrator.replies import INTENT_ACTIONS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
 
 
-def start_task(state: OrchestratorState) -> dict[str, Any]:
+async def start_task(state: OrchestratorState) -> dict[str, Any]:
     lang: Lang = state["language"]
     what = INTENT_ACTIONS[state["intent"]][lang]
     return {"reply": {"content": say(lang, "task_unavailable", what=what), "task_id": None}}

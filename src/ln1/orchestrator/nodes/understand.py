@@ -30,7 +30,7 @@ def with_context(state: OrchestratorState, intent: str, slots: dict[str, Any]) -
     return merged
 
 
-def preselection(state: OrchestratorState) -> dict[str, Any]:
+async def preselection(state: OrchestratorState) -> dict[str, Any]:
     """Cheap rules first; a decided intent skips the classifier."""
     slots = extract_slots(state["message"], date.fromisoformat(state["today"])).to_dict()
     pre = preselect(
@@ -54,7 +54,7 @@ def preselection(state: OrchestratorState) -> dict[str, Any]:
     }
 
 
-def is_decided(state: OrchestratorState) -> bool:
+async def is_decided(state: OrchestratorState) -> bool:
     return bool(state.get("intent"))
 
 

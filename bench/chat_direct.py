@@ -1,0 +1,241 @@
+"""Throughput and latency of direct-route chat messages over real HTTP.
+
+Starts ``ln1 up`` on a temporary data folder (embedded default: SQLite) and, as the
+baseline, a bare FastAPI JSON endpoint served the same way (uvicorn, one process). For
+1, 16 and 64 concurrent clients it sends direct-route messages (greeting, help, task
+status, out-of-scope: each stored, classified, checkpointed) and prints requests/s and
+p50/p99 latency for both, and ln1's throughput as a share of the bare endpoint's. It also
+prints the IntentEngine's own per-message latency (classifier + slots, in-process).
+
+    uv run python bench/chat_direct.py [--requests 600] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).parent
+MESSAGES = ("hola", "¿qué puedes hacer?", "¿cómo va mi reporte?", "cuéntame un chiste", "gracias")
+
+
+@dataclass
+class Result:
+    clients: int
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready")
+
+
+def ln1_cli(env: dict[str, str], *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "ln1", *args, "--json"], env=env, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise RuntimeError(out.stdout + out.stderr)
+    return json.loads(out.stdout)
+
+
+async def load(clients: int, total: int, make_request: callable, warmup: int = 20) -> Result:
+    latencies: list[float] = []
+    counter = iter(range(total + warmup))
+
+    async def worker(index: int) -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            state = await make_request.setup(http, index)
+            for n in counter:
+                start = time.perf_counter()
+                response = await make_request(http, state, n)
+                elapsed = (time.perf_counter() - start) * 1000
+                if response.status_code != 200:
+                    raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
+                if n >= warmup:
+                    latencies.append(elapsed)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    return Result(clients, len(latencies), time.perf_counter() - start, latencies)
+
+
+class ChatRequests:
+    def __init__(self, base: str, key: str) -> None:
+        self.base, self.headers = base, {"Authorization": f"Bearer {key}"}
+
+    async def setup(self, http: httpx.AsyncClient, index: int) -> str:
+        response = await http.post(f"{self.base}/v1/threads", headers=self.headers)
+        return response.json()["id"]
+
+    async def __call__(self, http: httpx.AsyncClient, thread: str, n: int) -> httpx.Response:
+        response = await http.post(
+            f"{self.base}/v1/threads/{thread}/messages",
+            json={"content": MESSAGES[n % len(MESSAGES)]},
+            headers=self.headers,
+        )
+        if response.status_code == 200 and response.json()["route"] != "direct":
+            raise RuntimeError(f"not a direct-route answer: {response.text[:200]}")
+        return response
+
+
+class BareRequests:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    async def setup(self, http: httpx.AsyncClient, index: int) -> None:
+        return None
+
+    async def __call__(self, http: httpx.AsyncClient, _: None, n: int) -> httpx.Response:
+        return await http.post(f"{self.base}/echo", json={"content": MESSAGES[n % len(MESSAGES)]})
+
+
+def intent_engine_latency() -> tuple[float, float, int]:
+    from ln1.orchestrator.intent.dataset import load_examples, split
+    from ln1.orchestrator.intent.engine import IntentEngine
+
+    train, held_out = split(load_examples())
+    engine = IntentEngine.train(train)
+    today = date.today()
+    timings = []
+    for example in held_out * 3:
+        start = time.perf_counter()
+        engine.understand(example.text, today)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.99)], len(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600, help="per concurrency level")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LN1_")}
+        env.update(LN1_DATA_DIR=tmp, LN1_LOG_LEVEL="WARNING")
+        if args.database_url:
+            env["LN1_DATABASE_URL"] = args.database_url
+        slug = f"bench-{os.getpid()}"
+        ln1_cli(env, "admin", "create-company", slug)
+        key = ln1_cli(
+            env,
+            "admin",
+            "create-user",
+            "--company",
+            slug,
+            "--email",
+            "b@bench.example",
+            "--role",
+            "member",
+        )["api_key"]
+
+        ln1_port, bare_port = free_port(), free_port()
+        servers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ln1", "up", "--port", str(ln1_port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bare_app:app",
+                    "--port",
+                    str(bare_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=HERE,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+        ]
+        try:
+            wait_ready(f"http://127.0.0.1:{ln1_port}/healthz", servers[0])
+            wait_ready(f"http://127.0.0.1:{bare_port}/docs", servers[1])
+            chat = ChatRequests(f"http://127.0.0.1:{ln1_port}", key)
+            bare = BareRequests(f"http://127.0.0.1:{bare_port}")
+            rows = []
+            for clients in (1, 16, 64):
+                b = asyncio.run(load(clients, args.requests, bare))
+                c = asyncio.run(load(clients, args.requests, chat))
+                rows.append((clients, c, b))
+        finally:
+            for proc in servers:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(30)
+
+    backend = "PostgreSQL" if args.database_url else "SQLite (embedded default)"
+    print(
+        f"chat_direct: {args.requests} direct-route messages per level, ln1 on {backend}, "
+        f"{os.cpu_count()} cores, client and servers on one machine"
+    )
+    print(
+        f"{'clients':>7} | {'ln1 req/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
+        f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ln1/bare':>8}"
+    )
+    for clients, c, b in rows:
+        print(
+            f"{clients:>7} | {c.rps:>9.0f} {c.pct(0.5):>7.1f} {c.pct(0.99):>7.1f} | "
+            f"{b.rps:>10.0f} {b.pct(0.5):>7.1f} {b.pct(0.99):>7.1f} | {c.rps / b.rps:>8.1%}"
+        )
+    p50, p99, n = intent_engine_latency()
+    print(
+        f"IntentEngine.understand (classifier + slots), {n} held-out messages: "
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+    )
+    at16 = next(c.rps / b.rps for clients, c, b in rows if clients == 16)
+    p99_16 = next(c.pct(0.99) for clients, c, b in rows if clients == 16)
+    print(
+        f"targets at 16 clients: throughput >= 20% of bare -> {at16:.1%}; "
+        f"p99 < 100 ms -> {p99_16:.1f} ms; IntentEngine p99 < 5 ms -> {p99:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
