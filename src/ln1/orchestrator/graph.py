@@ -23,7 +23,7 @@ from ln1.orchestrator.nodes.integrate import integrate
 from ln1.orchestrator.nodes.permissions import check_permission, route_of
 from ln1.orchestrator.nodes.runner import ask_runner
 from ln1.orchestrator.nodes.task import start_task
-from ln1.orchestrator.nodes.understand import classify, is_decided, preselection
+from ln1.orchestrator.nodes.understand import classify, decided_or_open, preselection
 from ln1.orchestrator.state import OrchestratorState
 
 ROUTE_NODES = {
@@ -51,7 +51,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_edge(START, "load_context")
     graph.add_edge("load_context", "preselection")
     graph.add_conditional_edges(
-        "preselection", is_decided, {True: "check_permission", False: "classify"}
+        "preselection", decided_or_open, {"decided": "check_permission", "open": "classify"}
     )
     graph.add_edge("classify", "check_permission")
     graph.add_conditional_edges("check_permission", route_of, ROUTE_NODES)

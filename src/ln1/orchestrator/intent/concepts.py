@@ -27,10 +27,12 @@ _CONCEPTS: dict[str, str] = {
     "amount": r"cuant|how much|how many|total|sum|promedio|average|top\b|ranking|mejores|best|"
     r"peores|worst|crecimiento|growth|cayo|dropped|tasa|rate\b|porcentaje de|percentage of",
     "followup": r"^(?:y|and|what about|how about|what if|y si|ahora|now|solo|only|just)\b",
-    "file": r"excel|exel|excell|exce\b|xlsx|xls\b|csv|archivo|fichero|files?\b|hoja|sheet|spreadsheet|workbook|"
+    "file": r"excel|exel|excell|exce\b|xlsx|xls\b|csv|archivo|fichero|files?\b|hoja|sheet|"
+    r"spreadsheet|workbook|"
     r"planilla|adjunt|attach|upload|subi|cargu|tabla|dataset|listado|lista de|list of|"
     r"\.xlsx|\.csv|libro mayor|ledger|log\b|rota|maestro|master file|export(?:ed)? file",
-    "clean": r"analiz|analis|analy|revis|review|limpi|clean|perfil|profil|duplicad|duplicat|columna|"
+    "clean": r"analiz|analis|analy|revis|review|limpi|clean|perfil|profil|duplicad|duplicat|"
+    r"columna|"
     r"column|fila|rows?\b|celda|cells?\b|arregl|fix|normaliz|split|separa|vacio|empty|blank|"
     r"errores|errors|inconsisten|valida|check|chequea|que ves|what do you see|estructura|"
     r"trends?\b|tendencia|stats|estadistic|missing|faltan|marca en|flag|summary of|resumen de",

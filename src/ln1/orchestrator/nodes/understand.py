@@ -54,8 +54,9 @@ async def preselection(state: OrchestratorState) -> dict[str, Any]:
     }
 
 
-async def is_decided(state: OrchestratorState) -> bool:
-    return bool(state.get("intent"))
+async def decided_or_open(state: OrchestratorState) -> str:
+    """``decided`` when a pre-selection rule settled the intent, else ``open``."""
+    return "decided" if state.get("intent") else "open"
 
 
 async def classify(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
