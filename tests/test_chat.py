@@ -248,3 +248,25 @@ def test_malformed_json_is_422(admin: httpx.Client, thread: str) -> None:
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_old_checkpoints_are_pruned_as_a_thread_grows(
+    admin: httpx.Client, thread: str, backend
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from ln1.db.migrate import sync_url
+
+    for n in range(21):
+        ask(admin, thread, "gracias" if n % 2 else "hola")
+    engine = create_engine(sync_url(backend.settings.sqlalchemy_url))
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(
+                text("SELECT COUNT(*) FROM checkpoints WHERE thread_id = :t"), {"t": thread}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert count == 2  # pruned to the latest at turn 20, then turn 21 added one
+    assert len(admin.get(f"/v1/threads/{thread}").json()["messages"]) == 42
+    assert ask(admin, thread, "hola")["intent"] == "greeting"

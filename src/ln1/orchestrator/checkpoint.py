@@ -2,6 +2,10 @@
 
 SQLite: its own aiosqlite connection to the same file (WAL, busy timeout). PostgreSQL: a
 psycopg pool to the same database. The savers create and migrate their own tables.
+
+Each turn writes one checkpoint. Only the latest is ever read (the messages table keeps
+the history), so ``prune_thread`` drops the older ones every ``PRUNE_EVERY`` turns and a
+thread's checkpoints stay bounded however long it runs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,27 @@ from sqlalchemy.engine import make_url
 
 from ln1.config import Settings
 from ln1.db.engine import SQLITE_PRAGMAS
+
+PRUNE_EVERY = 20
+
+_SQLITE_PRUNE = (
+    "DELETE FROM writes WHERE thread_id = ?1 AND checkpoint_ns = '' AND checkpoint_id < "
+    "(SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = '')",
+    "DELETE FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = '' AND checkpoint_id < "
+    "(SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = '')",
+)
+
+
+async def prune_thread(saver: BaseCheckpointSaver, thread_id: str) -> None:
+    """Keep only the thread's latest checkpoint."""
+    if isinstance(saver, AsyncPostgresSaver):
+        await saver.aprune([thread_id], strategy="keep_latest")
+    elif isinstance(saver, AsyncSqliteSaver):
+        # The SQLite saver has no prune; its checkpoint ids sort by time (uuid6).
+        async with saver.lock:
+            for statement in _SQLITE_PRUNE:
+                await saver.conn.execute(statement, (thread_id,))
+            await saver.conn.commit()
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ from ln1.conversations.models import Message, Thread
 from ln1.conversations.service import message_out, record_turn
 from ln1.errors import NotFound
 from ln1.ops.metrics import CHAT_TURNS
+from ln1.orchestrator.checkpoint import PRUNE_EVERY, prune_thread
 from ln1.orchestrator.deps import OrchestratorDeps, run_config
 from ln1.orchestrator.nodes.understand import with_context
 from ln1.orchestrator.state import RECENT_TURNS
@@ -104,6 +105,7 @@ def _assistant_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _finish(
+    graph: CompiledStateGraph,
     session: AsyncSession,
     thread: Thread,
     content: str,
@@ -111,7 +113,10 @@ async def _finish(
     values: dict[str, Any],
 ) -> Message:
     CHAT_TURNS.labels(route=values["route"], intent=values["intent"]).inc()
-    return await record_turn(session, thread, content, file_ids, _assistant_fields(values))
+    message = await record_turn(session, thread, content, file_ids, _assistant_fields(values))
+    if graph.checkpointer and values.get("turns", 0) % PRUNE_EVERY == 0:
+        await prune_thread(graph.checkpointer, thread.id)
+    return message
 
 
 async def run_turn(
@@ -132,7 +137,7 @@ async def run_turn(
             run_config(thread.id, deps, principal, session),
             durability="exit",
         )
-        return await _finish(session, thread, content, file_ids, values)
+        return await _finish(graph, session, thread, content, file_ids, values)
 
 
 async def stream_turn(
@@ -161,7 +166,7 @@ async def stream_turn(
                 elif "reply" in (changes or {}):
                     for piece in split_for_stream(changes["reply"]["content"]):
                         yield TurnEvent("delta", {"content": piece})
-        message = await _finish(session, thread, content, file_ids, values)
+        message = await _finish(graph, session, thread, content, file_ids, values)
         reply = values["reply"]
         if reply.get("data") is not None:
             yield TurnEvent("data", reply["data"])

@@ -58,6 +58,7 @@ class OrchestratorState(TypedDict, total=False):
     missing_permission: str | None
     reply: Reply
     # Memory across turns, bounded.
+    turns: int
     recent: Annotated[list[Turn], keep_recent]
     last_intent: str | None
     last_data_slots: dict[str, Any] | None

@@ -10,6 +10,7 @@ from ln1.orchestrator.state import OrchestratorState
 async def integrate(state: OrchestratorState) -> dict[str, Any]:
     intent = state["intent"]
     update: dict[str, Any] = {
+        "turns": state.get("turns", 0) + 1,
         "recent": [
             {"role": "user", "content": state["message"], "intent": intent},
             {"role": "assistant", "content": state["reply"]["content"], "intent": intent},
