@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA_FILE = Path(__file__).with_name("data") / "utterances.tsv"
+DATA_DIR = Path(__file__).with_name("data")
 HELD_OUT_PERCENT = 20
 
 
@@ -22,10 +22,20 @@ class Example:
     text: str
 
 
-def load_examples(path: Path = DATA_FILE) -> list[Example]:
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [Example(r["intent"], r["lang"], r["text"]) for r in rows if r["text"].strip()]
+def data_files(folder: Path = DATA_DIR) -> list[Path]:
+    """Every ``*.tsv`` in the data folder, in name order (one file per batch of writing)."""
+    return sorted(folder.glob("*.tsv"))
+
+
+def load_examples(folder: Path = DATA_DIR) -> list[Example]:
+    examples: list[Example] = []
+    for path in data_files(folder):
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            examples.extend(
+                Example(r["intent"], r["lang"], r["text"]) for r in rows if r["text"].strip()
+            )
+    return examples
 
 
 def is_held_out(example: Example) -> bool:

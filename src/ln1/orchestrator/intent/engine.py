@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ln1.orchestrator.intent.concepts import with_concepts
-from ln1.orchestrator.intent.dataset import DATA_FILE, Example, load_examples
+from ln1.orchestrator.intent.dataset import Example, data_files, load_examples
 from ln1.orchestrator.intent.slots import extract_slots
 from ln1.orchestrator.intent.text import normalize
 
@@ -63,7 +63,7 @@ Fallback = Callable[[str, Understanding], Awaitable[Understanding | None]]
 def _model_key() -> str:
     digest = hashlib.sha256(sklearn.__version__.encode())
     here = Path(__file__).parent
-    for part in (DATA_FILE, here / "engine.py", here / "concepts.py", here / "text.py"):
+    for part in (*data_files(), here / "engine.py", here / "concepts.py", here / "text.py"):
         digest.update(part.read_bytes())
     return digest.hexdigest()[:16]
 
