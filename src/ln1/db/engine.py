@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from ln1.db import inline_sqlite
+from ln1.db.inline_sqlite import InlineConnection
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -32,9 +35,17 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; pragmas are applied on each new SQLite connection."""
+    """Create the async engine; pragmas are applied on each new SQLite connection.
+
+    SQLite connections run inline on the event loop (see ``ln1.db.inline_sqlite``).
+    """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, **kwargs)
+        path = make_url(url).database or ":memory:"
+
+        async def inline_connection() -> InlineConnection:
+            return await inline_sqlite.connect(path)
+
+        engine = create_async_engine(url, async_creator=inline_connection, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -1,6 +1,7 @@
 """The LangGraph checkpointer, on the same database as the application.
 
-SQLite: its own aiosqlite connection to the same file (WAL, busy timeout). PostgreSQL: a
+SQLite: its own connection to the same file (WAL, busy timeout; run inline, see
+``ln1.db.inline_sqlite``). PostgreSQL: a
 psycopg pool to the same database. The savers create and migrate their own tables.
 
 Each turn writes one checkpoint. Only the latest is ever read (the messages table keeps
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import aiosqlite
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
 from ln1.config import Settings
+from ln1.db import inline_sqlite
 from ln1.db.engine import SQLITE_PRAGMAS
 
 PRUNE_EVERY = 20
@@ -50,7 +51,7 @@ async def prune_thread(saver: BaseCheckpointSaver, thread_id: str) -> None:
 async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver]:
     url = make_url(settings.sqlalchemy_url)
     if url.get_backend_name() == "sqlite":
-        async with aiosqlite.connect(url.database or ":memory:") as conn:
+        async with inline_sqlite.connect(url.database or ":memory:") as conn:
             for pragma in SQLITE_PRAGMAS:
                 await conn.execute(pragma)
             saver = AsyncSqliteSaver(conn)
