@@ -55,7 +55,7 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 120) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [

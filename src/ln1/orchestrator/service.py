@@ -42,6 +42,7 @@ class TurnEvent:
 
     event: str
     data: dict[str, Any]
+    message: Message | None = None  # on ``done``: the stored assistant message
 
 
 def _lock_for(thread_id: str) -> asyncio.Lock:
@@ -129,15 +130,19 @@ async def run_turn(
     file_ids: list[str],
     seed: dict[str, Any] | None = None,
 ) -> Message:
-    """Store the message, run the graph, store and return the assistant's answer."""
-    check_files(file_ids)
-    async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
-        values = await graph.ainvoke(
-            _turn_input(content, file_ids, seed),
-            run_config(thread.id, deps, principal, session),
-            durability="exit",
-        )
-        return await _finish(graph, session, thread, content, file_ids, values)
+    """Run a whole turn and return the stored assistant message (the stream, drained).
+
+    The loop runs to the end (``done`` is the last event) so the stream's lock and
+    transaction scopes close here, not whenever the generator is collected.
+    """
+    message = None
+    async for event in stream_turn(
+        graph, deps, principal, session, thread, content, file_ids, seed
+    ):
+        message = event.message or message
+    if message is None:
+        raise RuntimeError("turn ended without an answer")
+    return message
 
 
 async def stream_turn(
@@ -148,13 +153,19 @@ async def stream_turn(
     thread: Thread,
     content: str,
     file_ids: list[str],
+    seed: dict[str, Any] | None = None,
 ) -> AsyncIterator[TurnEvent]:
-    """The same turn as ``run_turn``, yielding events as the graph makes progress."""
+    """Store the turn and run the graph, yielding events as it makes progress.
+
+    ``route`` once the permission check has chosen the route, ``delta`` pieces of the
+    answer, ``data``/``task`` when the answer has them, and ``done`` with the stored
+    assistant message last.
+    """
     check_files(file_ids)
     async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
         values: dict[str, Any] = {}
         async for update in graph.astream(
-            _turn_input(content, file_ids, None),
+            _turn_input(content, file_ids, seed),
             run_config(thread.id, deps, principal, session),
             stream_mode="updates",
             durability="exit",
@@ -172,7 +183,7 @@ async def stream_turn(
             yield TurnEvent("data", reply["data"])
         if reply.get("task_id"):
             yield TurnEvent("task", {"task_id": reply["task_id"]})
-        yield TurnEvent("done", message_out(message).model_dump(mode="json"))
+        yield TurnEvent("done", message_out(message).model_dump(mode="json"), message)
 
 
 def _route_event(values: dict[str, Any]) -> dict[str, Any]:
