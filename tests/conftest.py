@@ -83,6 +83,8 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.proc.kill()  # never leave a half-started server behind
+        self.proc.wait()
         raise RuntimeError(f"ln1 up not ready in {timeout}s:\n{self.log_path.read_text()[-4000:]}")
 
     def stop(self, timeout: float = 20) -> int:
