@@ -1,8 +1,9 @@
 """Settings for every ln1 process, read from environment variables prefixed ``LN1_``.
 
 Everything is optional: with no configuration at all ln1 runs on one machine with its
-state under ``data_dir`` (SQLite database, later the embedded broker and file storage).
-PostgreSQL and Redis are switched on by pointing the URLs at them.
+state under ``data_dir`` (the SQLite database and the model cache). PostgreSQL is switched
+on by ``LN1_DATABASE_URL``; settings for the broker, Redis and storage arrive with the parts
+that use them.
 """
 
 from __future__ import annotations
@@ -28,24 +29,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; SQLite under data_dir when unset."
     )
-    broker_url: str | None = None
-    redis_url: str | None = None
     cloudflare_account_id: str | None = None
     cloudflare_api_token: SecretStr | None = None
-    cloudflare_base_url: str | None = None
 
     host: str = "127.0.0.1"
     port: int = 8000
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
-    default_timezone: str = "America/Lima"
-    default_language: Literal["es", "en"] = "es"
     intent_threshold: float = Field(
         default=0.45, description="Below this IntentEngine confidence the answer asks back."
     )
     runner_heartbeat_timeout_s: float = 45.0
-    history_window: int = Field(default=8, description="Recent turns kept in OrchestratorState.")
 
     @cached_property
     def sqlalchemy_url(self) -> str:
