@@ -14,8 +14,8 @@ run: install  ## the whole stack on the embedded default, with a demo company
 	$(UV) run --frozen ln1 up --demo
 
 test: install  ## lint, then the whole suite on SQLite and on a throw-away PostgreSQL database
-	$(UV) run --frozen ruff check src tests bench
-	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen ruff check src tests bench runner
+	$(UV) run --frozen ruff format --check src tests bench runner
 	$(UV) run --frozen pytest
 
 bench: install
