@@ -21,7 +21,7 @@ from ln1.conversations.schemas import (
 )
 from ln1.errors import Ln1Error
 from ln1.ops.errors import error_body
-from ln1.orchestrator.service import TurnEvent, run_turn, stream_turn
+from ln1.orchestrator.service import TurnEvent, answer_of, stream_turn
 from ln1.tenancy.deps import Caller, require
 from ln1.tenancy.models import Permission
 
@@ -76,18 +76,7 @@ async def post_message(
 ) -> MessageOut | EventSourceResponse:
     thread = await service.get_thread(caller.session, caller.principal, thread_id)
     state = request.app.state
-    if body.stream:
-        events = stream_turn(
-            state.graph,
-            state.deps,
-            caller.principal,
-            caller.session,
-            thread,
-            body.content,
-            body.file_ids,
-        )
-        return EventSourceResponse(_sse(events, request), ping=15)
-    message = await run_turn(
+    events = stream_turn(
         state.graph,
         state.deps,
         caller.principal,
@@ -96,7 +85,9 @@ async def post_message(
         body.content,
         body.file_ids,
     )
-    return service.message_out(message)
+    if body.stream:
+        return EventSourceResponse(_sse(events, request), ping=15)
+    return service.message_out(await answer_of(events))
 
 
 async def _sse(events: AsyncIterator[TurnEvent], request: Request) -> AsyncIterator[dict[str, str]]:

@@ -130,15 +130,20 @@ async def run_turn(
     file_ids: list[str],
     seed: dict[str, Any] | None = None,
 ) -> Message:
-    """Run a whole turn and return the stored assistant message (the stream, drained).
+    """Run a whole turn and return the stored assistant message."""
+    return await answer_of(
+        stream_turn(graph, deps, principal, session, thread, content, file_ids, seed)
+    )
 
-    The loop runs to the end (``done`` is the last event) so the stream's lock and
-    transaction scopes close here, not whenever the generator is collected.
+
+async def answer_of(events: AsyncIterator[TurnEvent]) -> Message:
+    """Drain a turn's events and return its stored answer (the ``done`` event's message).
+
+    The loop runs to the end so the stream's lock and transaction scopes close here, not
+    whenever the generator is collected.
     """
     message = None
-    async for event in stream_turn(
-        graph, deps, principal, session, thread, content, file_ids, seed
-    ):
+    async for event in events:
         message = event.message or message
     if message is None:
         raise RuntimeError("turn ended without an answer")

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ln1.db.base import utcnow
-from ln1.errors import Conflict, InvalidInput
+from ln1.db.writes import add_unique
+from ln1.errors import InvalidInput
 from ln1.ids import new_id
 from ln1.runners.models import Runner
 from ln1.tenancy.keys import display_prefix, hash_secret, new_secret
@@ -44,12 +44,9 @@ async def create_runner(session: AsyncSession, company: Company, name: str) -> t
         token_hash=hash_secret(token),
         token_prefix=display_prefix(token),
     )
-    session.add(runner)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"company {company.slug!r} already has a runner named {name!r}") from exc
+    await add_unique(
+        session, runner, f"company {company.slug!r} already has a runner named {name!r}"
+    )
     return runner, token
 
 

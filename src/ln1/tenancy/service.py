@@ -12,11 +12,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ln1.db.base import utcnow
-from ln1.errors import Conflict, InvalidInput, NotFound
+from ln1.db.writes import add_unique
+from ln1.errors import InvalidInput, NotFound
 from ln1.ids import new_id
 from ln1.tenancy.keys import display_prefix, hash_secret, new_secret
 from ln1.tenancy.models import ROLE_PERMISSIONS, ApiKey, Company, Permission, Role, User
@@ -84,12 +84,7 @@ async def create_company(
         timezone=timezone,
         language=language,
     )
-    session.add(company)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"a company with slug {slug!r} already exists") from exc
+    await add_unique(session, company, f"a company with slug {slug!r} already exists")
     return company
 
 
@@ -113,12 +108,7 @@ async def create_user(
         name=name or email.split("@", 1)[0],
         role=role.value,
     )
-    session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"{email} already exists in company {company.slug!r}") from exc
+    await add_unique(session, user, f"{email} already exists in company {company.slug!r}")
     return user
 
 
