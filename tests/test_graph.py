@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ln1.artifacts.storage import LocalStorage
 from ln1.config import Settings
 from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
@@ -15,6 +16,7 @@ from ln1.orchestrator.checkpoint import open_checkpointer
 from ln1.orchestrator.deps import OrchestratorDeps, run_config
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.runners.hub import RunnerHub
 from ln1.tenancy.models import Role
 from ln1.tenancy.service import authenticate, create_company, create_user, issue_key
 from tests.conftest import MODEL_CACHE
@@ -31,7 +33,10 @@ async def run_turns(tmp: Path, threshold: float, messages: list[str]) -> list[di
         key = await issue_key(session, user, company)
         await session.commit()
     intent_engine = IntentEngine.load_or_train(MODEL_CACHE, threshold=threshold)
-    deps = OrchestratorDeps(settings, intent_engine, sessionmaker)
+    hub = RunnerHub(sessionmaker, heartbeat_timeout_s=35, order_timeout_s=5)
+    deps = OrchestratorDeps(
+        settings, intent_engine, sessionmaker, hub, LocalStorage(settings.storage_dir)
+    )
     results = []
     async with open_checkpointer(settings) as saver, sessionmaker() as session:
         principal = await authenticate(session, key.secret)

@@ -14,6 +14,8 @@ import structlog
 from fastapi import FastAPI
 
 from ln1 import __version__
+from ln1.artifacts.storage import LocalStorage
+from ln1.artifacts.views import router as artifacts_router
 from ln1.config import Settings
 from ln1.conversations.openai_compat import router as openai_router
 from ln1.conversations.views import router as threads_router
@@ -27,6 +29,9 @@ from ln1.orchestrator.checkpoint import open_checkpointer
 from ln1.orchestrator.deps import OrchestratorDeps
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.runners.hub import RunnerHub
+from ln1.runners.relay import Relay
+from ln1.runners.tunnel import router as tunnel_router
 from ln1.runners.views import router as runners_router
 from ln1.tasks.views import router as tasks_router
 from ln1.tenancy.views import router as tenancy_router
@@ -48,12 +53,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.model_cache_dir,
             threshold=settings.intent_threshold,
         )
-        async with open_checkpointer(settings) as checkpointer:
-            app.state.deps = OrchestratorDeps(settings, intent_engine, make_sessionmaker(engine))
-            app.state.graph = build_graph(checkpointer)
-            log.info("ready", version=__version__, database=engine.url.get_backend_name())
-            yield
-        await engine.dispose()
+        sessionmaker = make_sessionmaker(engine)
+        relay = Relay(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        if relay is not None:
+            await relay.start()
+        app.state.storage = LocalStorage(settings.storage_dir)
+        app.state.hub = RunnerHub(
+            sessionmaker,
+            heartbeat_timeout_s=settings.runner_heartbeat_timeout_s,
+            order_timeout_s=settings.runner_order_timeout_s,
+            relay=relay,
+        )
+        try:
+            async with open_checkpointer(settings) as checkpointer:
+                app.state.deps = OrchestratorDeps(
+                    settings, intent_engine, sessionmaker, app.state.hub, app.state.storage
+                )
+                app.state.graph = build_graph(checkpointer)
+                log.info("ready", version=__version__, database=engine.url.get_backend_name())
+                yield
+        finally:
+            if relay is not None:
+                await relay.close()
+            await engine.dispose()
 
     app = FastAPI(title="ln1", version=__version__, lifespan=lifespan)
     app.add_middleware(TraceMiddleware)
@@ -64,7 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threads_router,
         openai_router,
         runners_router,
+        tunnel_router,
         tasks_router,
+        artifacts_router,
     )
     for router in routers:
         app.include_router(router)

@@ -34,13 +34,32 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    tls_certfile: Path | None = Field(
+        default=None, description="Serve HTTPS/WSS with this certificate chain (PEM)."
+    )
+    tls_keyfile: Path | None = Field(default=None, description="The certificate's private key.")
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
     intent_threshold: float = Field(
         default=0.45, description="Below this IntentEngine confidence the answer asks back."
     )
-    runner_heartbeat_timeout_s: float = 45.0
+    runner_heartbeat_s: float = Field(
+        default=10.0, description="How often a connected runner says it is alive."
+    )
+    runner_heartbeat_timeout_s: float = Field(
+        default=35.0, description="A runner not heard from for this long is offline."
+    )
+    runner_order_timeout_s: float = Field(
+        default=30.0, description="An order's deadline: the runner refuses it after this."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for more than one API process: orders reach runners on any of them.",
+    )
+    redis_prefix: str = Field(
+        default="ln1", description="Prefix of ln1's Redis keys and channels (one per install)."
+    )
 
     @cached_property
     def sqlalchemy_url(self) -> str:
@@ -68,6 +87,11 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def storage_dir(self) -> Path:
+        """Uploaded files and artifacts (local storage, the embedded default)."""
+        return self.data_dir / "storage"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from datetime import datetime
+from pathlib import Path
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from rich.console import Console
@@ -19,18 +22,45 @@ from ln1.app import create_app
 from ln1.config import Settings
 from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
-from ln1.demo import DEMO_ADMIN_EMAIL, DEMO_SLUG, DemoSeed, seed_demo
+from ln1.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_RUNNER_NAME,
+    DEMO_SLUG,
+    DEMO_TIMEZONE,
+    DemoSeed,
+    read_token,
+    register_demo_runner,
+    seed_demo,
+    write_demo_runner_files,
+    write_token,
+)
+from ln1.supervise import Child, Supervisor
 
 console = Console(highlight=False, soft_wrap=True)
 
 
-async def _seed(settings: Settings) -> DemoSeed:
+async def _seed(settings: Settings, runner_folder: Path) -> DemoSeed:
     engine = make_engine(settings.sqlalchemy_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            return await seed_demo(session)
+            seed = await seed_demo(session)
+            token = await register_demo_runner(session, read_token(runner_folder))
+            if token is not None:
+                write_token(runner_folder, token)
+            return seed
     finally:
         await engine.dispose()
+
+
+def _demo_runner(settings: Settings, base_url: str, timezone: str) -> Child:
+    """The demo's Local Runner as a real ``ln1-runner`` process next to the API."""
+    folder = settings.data_dir / "demo-runner"
+    files = write_demo_runner_files(folder, base_url, datetime.now(ZoneInfo(timezone)).date())
+    return Child(
+        name="demo-runner",
+        argv=[sys.executable, "-m", "ln1_runner", "run", "--config", str(files.config_path)],
+        log_path=files.log_path,
+    )
 
 
 def serve(settings: Settings, demo: bool) -> None:
@@ -39,8 +69,13 @@ def serve(settings: Settings, demo: bool) -> None:
     upgrade(settings.sqlalchemy_url)
     where = settings.data_dir.resolve() if settings.is_sqlite else "PostgreSQL"
     console.print(f"ln1 {__version__} · state in {where}")
+    scheme = "https" if settings.tls_certfile else "http"
+    base = f"{scheme}://{settings.host}:{settings.port}"
+    supervisor = Supervisor()
     if demo:
-        seed = asyncio.run(_seed(settings))
+        runner_folder = settings.data_dir / "demo-runner"
+        runner_folder.mkdir(parents=True, exist_ok=True)
+        seed = asyncio.run(_seed(settings, runner_folder))
         if seed.key is not None:
             console.print(f"Demo company '{DEMO_SLUG}' created with admin {DEMO_ADMIN_EMAIL}.")
             console.print(f"Admin API key (shown once, store it now): {seed.key.secret}")
@@ -49,7 +84,12 @@ def serve(settings: Settings, demo: bool) -> None:
                 f"Demo company '{DEMO_SLUG}' already exists. A new admin key: "
                 f"ln1 admin create-key --company {DEMO_SLUG} --email {DEMO_ADMIN_EMAIL}"
             )
-    base = f"http://{settings.host}:{settings.port}"
+        local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        local = f"{scheme}://{local_host}:{settings.port}"
+        supervisor.children.append(_demo_runner(settings, local, DEMO_TIMEZONE))
+        console.print(
+            f"Demo Local Runner «{DEMO_RUNNER_NAME}» on {runner_folder / 'ventas.sqlite'}"
+        )
     console.print(f"API on {base} (Ctrl-C to stop)")
     config = uvicorn.Config(
         create_app(settings),
@@ -58,9 +98,16 @@ def serve(settings: Settings, demo: bool) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        ssl_certfile=settings.tls_certfile,
+        ssl_keyfile=settings.tls_keyfile,
     )
     sys.stdout.flush()
-    _serve_until_signal(uvicorn.Server(config))
+    server = uvicorn.Server(config)
+    supervisor.start_when(lambda: server.started)
+    try:
+        _serve_until_signal(server)
+    finally:
+        supervisor.stop()
     console.print("ln1 stopped")
 
 

@@ -285,6 +285,17 @@ def unpack_chunk(frame: bytes, max_payload: int = 4 * MAX_CHUNK_BYTES) -> tuple[
     return header, payload
 
 
+def chunk_order_id(frame: bytes) -> str | None:
+    """The order a chunk frame belongs to, from its header alone (the payload stays packed)."""
+    head, sep, _ = frame.partition(b"\n")
+    if not sep:
+        return None
+    try:
+        return _chunk_header.decode(head).order_id
+    except msgspec.DecodeError:
+        return None
+
+
 class Checksum:
     """Running SHA-256 over the uncompressed payloads, in sequence order, on both ends."""
 

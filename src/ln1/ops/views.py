@@ -26,6 +26,13 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports any failure instead of raising
         checks["database"] = f"error: {type(exc).__name__}"
+    relay = request.app.state.hub.relay
+    if relay is not None:
+        try:
+            await relay.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks},

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from langchain_core.runnables import RunnableConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ln1.artifacts.storage import LocalStorage
 from ln1.config import Settings
 from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.runners.hub import RunnerHub
 from ln1.tenancy.service import Principal
 
 
@@ -21,6 +23,8 @@ class OrchestratorDeps:
     settings: Settings
     engine: IntentEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    hub: RunnerHub
+    storage: LocalStorage
 
 
 def deps_of(config: RunnableConfig) -> OrchestratorDeps:

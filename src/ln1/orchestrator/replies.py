@@ -78,6 +78,22 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "I understood you want {what}. No Local Runner is connected for {company}, so "
         "I can't query your data right now. {hint}",
     },
+    "runner_no_query": {
+        "es": "Entendí que quieres saber {what}, pero el runner de {company} no tiene una "
+        "consulta autorizada para eso. Puedo responder: {questions}",
+        "en": "I understood you want {what}, but {company}'s runner has no allowed query for "
+        "that. I can answer: {questions}",
+    },
+    "runner_refused": {
+        "es": "No pude consultar {what}: el runner «{runner}» rechazó el pedido ({why}).",
+        "en": "I couldn't get {what}: runner “{runner}” refused the order ({why}).",
+    },
+    "runner_failed": {
+        "es": "No pude consultar {what}: el runner «{runner}» no completó la consulta ({why}). "
+        "No muestro datos parciales.",
+        "en": "I couldn't get {what}: runner “{runner}” did not complete the query ({why}). "
+        "I am not showing partial data.",
+    },
     "runner_hint_register": {
         "es": "Un administrador puede registrar uno con «ln1 admin create-runner» e "
         "instalarlo en la red de la empresa.",

@@ -1,7 +1,8 @@
 """Registered Local Runners of a company.
 
 A runner authenticates with its own token (stored hashed) and can do nothing but be a
-runner of its company. Online status is derived from ``last_seen_at``.
+runner of its company. Online status is derived from ``last_seen_at``, which the tunnel
+refreshes on every heartbeat; ``catalog`` is what the runner announced when it last connected.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class Runner(TenantScoped, Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_prefix: Mapped[str] = mapped_column(String(16))
+    # HMAC key for signing this runner's orders, derived one-way from the token
+    # (ln1_runner.protocol.order_key); the token itself is never stored.
+    order_key: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[str | None] = mapped_column(String(40))
     dialect: Mapped[str | None] = mapped_column(String(40))
     catalog: Mapped[dict[str, Any] | None]
