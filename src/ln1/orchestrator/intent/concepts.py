@@ -86,7 +86,9 @@ _CONCEPTS: dict[str, str] = {
     "greet": r"^(?:hola|holi|ola\b|buenas|buenos|buen dia|hi\b|hello|helo|hey|ey\b|yo\b|gm\b|"
     r"saludos|good (?:morning|evening|afternoon)|afternoon|evening|que tal|estas ahi|"
     r"are you there|sup\b|wassup|what'?s up|howdy|greetings|quiubo|que onda|epale|wenas|alo\b|"
-    r"como andas|que mas|ello)",
+    r"como andas|que mas|ello|hi+\b|hel+o+\b|hol+a+\b|hiya|hullo|ke tal|q tal|que hubo|"
+    r"quihubo|epa\b|alright|g'?day|bon dia|bom dia|knock knock|happy (?:monday|friday|"
+    r"weekend)|feliz (?:lunes|viernes|dia|semana)|anyone (?:home|there)|hay alguien)",
     "thanks": r"gracias|thanks|thank|\bthx|\bty\b|^ok|okay|\bvale\b|\bdale\b|chao|chau|bye|"
     r"adios|genial|perfecto|cool|great|nice|excelente|super\b|jaja|haha|lol|nvm|never ?mind|"
     r"no era para ti|sounds good|de una|^listo\b|eso era todo|that'?s all|later\b|see you|"
@@ -106,6 +108,56 @@ _CONCEPTS: dict[str, str] = {
     r"java\b|programa|program that|codigo|\bcode\b|compile|tonto|stupid|inutil|useless|idiota|"
     r"hungry|hambre|bored|aburr|feelings|sentimientos|real person|persona real|aumento|"
     r"\braise\b|jefe se|my boss|matematica|math|tesla|apple\b|amazon\b|cusco|fin de semana en",
+    # Everyday life and general knowledge: what a colleague, not the company's systems, answers.
+    "lifeworld": r"ibuprofen|paracetamol|aspirin|pastilla|pill\b|medicin|gripe|\bflu\b|resfri|"
+    r"\bcold\b|tos\b|cough|diente|muela|tooth|dentist|sleep|dormir|caloria|calorie|gym\b|"
+    r"gimnasio|ejercicio|exercise|embaraz|pregnan|sick|enferm|altitud|soroche|contractura|"
+    r"visa\b|pasaporte|passport|propina|\btip\b|\btips? in|trip\b|viaje|turis|tourist|tren\b|"
+    r"train to|by train|playa|beach|machu picchu|museo|museum|tomate|tomato|jardin|garden|"
+    r"planta(?:s)? de casa|houseplant|maceta|\bpots?\b|cocin|cook|brisket|asado|parrilla|bbq|"
+    r"hornear|bake|wine\b|mancha|stain|camisa|shirt|llanta|tire|tyre|\bcar\b|carro\b|auto\b|"
+    r"religio|pecado|\bsin\b|iglesia|church|misa\b|cuaresma|lent\b|easter|pascua|navidad|"
+    r"christmas|horoscopo|signo|star sign|zodiac|retrograd|agujero negro|black hole|universo|"
+    r"universe|planetas|huesos|bones|cuerpo humano|human body|dinosaur|volcan|terremoto|"
+    r"sismo|earthquake|cubismo|barroco|renacimiento|gothic|romanesque|architecture|arquitectura|"
+    r"pint[oó] |painted|escribio|who wrote|novela|novel\b|poema|poem|filosof|philosoph|"
+    r"historia del|history of|imperio|empire|mundial|world cup|eliminatoria|olimpi|olympic|"
+    r"boca|river\b|real madrid|barca|man u|nba|nfl|pickleball|tenis|tennis|golf|salsa\b|"
+    r"bailar|dance|jazz|rock\b|regalo|present for|gift for|secret santa|amigo secreto|"
+    r"cumpleanos de mi|my (?:wife|husband|son|daughter|kid|mom|dad)|mi (?:esposa|esposo|"
+    r"hijo|hija|mama|papa|sobrino|suegra)|personal|mi casa|my house|mascota de casa|perro|\bdog\b|"
+    r"gato\b|\bcat\b|dmv|post office|correo postal|oficina de correos|muni\b|tramite|"
+    r"impuestos personales|personal tax|hipoteca|mortgage|credit card|tarjeta de credito|"
+    r"what does \S+ mean|que significa la palabra|como se dice|how do you say|idioma ingles|"
+    r"learn english|aprender ingles|arduino|scrape|truco|trick|magia|magic",
+    # Questions about the bot as a being rather than as a tool.
+    "botself": r"are you (?:conscious|alive|real|human|religious|happy|tired|a person)|"
+    r"do you (?:like|love|ever|have feelings|dream|sleep|eat|get tired)|te gusta|eres (?:real|"
+    r"humano|feliz|consciente)|tienes (?:sentimientos|novia|novio|hambre)|who made you|"
+    r"quien te (?:hizo|creo)|where do you live|donde vives|if you were|si fueras|your favou?rite|"
+    r"tu (?:comida|color|pelicula) favorit|sabes (?:bailar|cantar|cocinar)|can you (?:dance|sing)",
+    # The platform as a product: account, plans, settings, integrations, where things are.
+    "platform": r"menu\b|funciones|features?\b|capabilit|capacidades|settings|configuraci|ajustes|"
+    r"atajo|shortcut|historial|history\b|chat history|mis chats|my chats|plan\b|planes|licencia|"
+    r"license|seat\b|asiento|suscripci|subscription|precio del (?:plan|servicio)|pricing|"
+    r"creditos|credits|version gratis|free (?:version|trial)|prueba gratis|login|contrasena|"
+    r"password|usuario nuevo|new user|invit|permis|permission|role\b|rol\b|integra|vincul|"
+    r"enchuf|conecta|plug(?:ged)? in|hooked up|sincroniz|sync|api\b|webhook|erp\b|app\b|"
+    r"iphone|android|celular|movil|mobile|safari|chrome|navegador|browser|sidebar|barra|icono|"
+    r"icon|boton|button|pantalla|screen|quick ?start|tour\b|rundown|onboarding|primeros pasos|"
+    r"que significa|what does .* mean|seguro pasarte|safe to|confidencial|confidential|"
+    r"who (?:else )?can see|quien (?:mas )?(?:puede ver|ve)|borr|delete my|undo|deshacer|"
+    r"plantillas?|templates?|cargad[ao]|loaded|tienes cargad|do you have .* loaded|"
+    r"meant for me|useful for me|me sirves|sirve para|sirve pa",
+    # A reference back to something the user already asked for: a status question's anchor.
+    "prior": r"lo mio|what about mine|and mine|y lo de|y el de|y la de|lo que te (?:pedi|encargue|"
+    r"mande)|(?:the|that) (?:thing|job|one) (?:from|i)|any (?:news|update|result)|novedad|"
+    r"en que quedo|got a result|any results|se (?:proceso|genero|completo|hizo|cancelo|colgo)|"
+    r"te llego|did (?:it|you|the|my)\b|has the|have you|nearly there|almost done|long way|"
+    r"never (?:arrived|came)|nunca llego|no aparece|not showing|nothing showing|went quiet|"
+    r"hung\b|se trabo|fall[oó]|failed|\berror\b|broke|se rompio|resend|reenvia(?:me)? el link|"
+    r"sorted\b|lista(?:s)? ya|ya (?:esta|estan|quedo|salio|cruzaste|terminaste)|avanzaste|"
+    r"how far|que tanto|which step|en que paso|where'?s it|donde quedo",
 }
 
 CONCEPT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -114,7 +166,19 @@ CONCEPT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 WORK_CONCEPTS = frozenset(
-    {"sales", "file", "document", "image", "audio", "write", "status", "help", "compare"}
+    {
+        "sales",
+        "file",
+        "document",
+        "image",
+        "audio",
+        "write",
+        "status",
+        "help",
+        "compare",
+        "platform",
+        "prior",
+    }
 )
 
 
