@@ -134,6 +134,9 @@ class RunnerClient:
                 additional_headers={"Authorization": f"Bearer {self.config.token}"},
                 ssl=ssl_context(self.config),
                 max_size=p.MAX_FRAME_BYTES,
+                # Chunks are compressed already; per-message deflate on top cost 18% of the
+                # runner's CPU for nothing (measured with py-spy on 1M rows).
+                compression=None,
                 open_timeout=HANDSHAKE_TIMEOUT_S,
                 ping_interval=20,
                 ping_timeout=20,

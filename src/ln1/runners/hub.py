@@ -145,17 +145,28 @@ class Extract:
             raise self._closed_or_error(event)
 
     async def _take_chunk(self, frame: bytes) -> list[tuple[Any, ...]]:
+        """Acknowledge, then unpack and decode one chunk.
+
+        The ack goes out as soon as this reader takes the chunk (not after decoding it), so
+        the runner reads its next rows while this side decodes: the window still bounds what
+        is in flight, because chunks are taken one at a time.
+        """
         try:
             header, payload = p.unpack_chunk(frame)
+        except p.ProtocolError as e:
+            raise self._failed("protocol_error", f"sent a chunk that cannot be read ({e})") from e
+        if header.seq != self._seq:
+            raise self._failed("protocol_error", "sent chunks out of order")
+        await self._send(p.Ack(order_id=self.order_id, seq=header.seq))
+        try:
             rows = decode_rows(payload)
         except Exception as e:  # a malformed chunk ends the order, never a crash
             raise self._failed("protocol_error", f"sent a chunk that cannot be read ({e})") from e
-        if header.seq != self._seq or header.rows != len(rows):
-            raise self._failed("protocol_error", "sent chunks out of order")
+        if header.rows != len(rows):
+            raise self._failed("protocol_error", "sent a chunk whose row count is wrong")
         self._seq += 1
         self._rows += len(rows)
         self._checksum.update(payload)
-        await self._send(p.Ack(order_id=self.order_id, seq=header.seq))
         return rows
 
     def _verify(self, done: p.Done) -> None:
