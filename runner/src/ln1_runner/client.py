@@ -97,6 +97,7 @@ class RunnerClient:
         self._running: dict[str, _Running] = {}
         self._send_lock = asyncio.Lock()
         self.welcome: p.Welcome | None = None
+        self._welcomes = 0  # connections the server welcomed so far
         self.connected = asyncio.Event()
 
     def hello(self) -> p.Hello:
@@ -112,17 +113,21 @@ class RunnerClient:
     async def run_forever(self, stop: asyncio.Event) -> None:
         delays = backoff_delays()
         while not stop.is_set():
+            welcomes = self._welcomes
             try:
                 await self._connection(stop)
-                delays = backoff_delays()  # a connection that was welcomed resets the wait
             except TokenRefused:
                 raise
             except (OSError, ConnectionClosed, InvalidStatus, TimeoutError, p.ProtocolError) as e:
                 log.warning("connection to %s lost or refused: %s", self.config.server_url, e)
+            if self._welcomes != welcomes:
+                # A connection that was welcomed resets the wait, also (the usual case) when it
+                # ended by being lost: otherwise each drop would wait longer than the last.
+                delays = backoff_delays()
             if stop.is_set():
                 break
             delay = next(delays)
-            log.info("reconnecting in %.1f s", delay)
+            log.info("reconnecting in %.2f s", delay)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await stop.wait()
@@ -169,6 +174,7 @@ class RunnerClient:
             log.info(
                 "connected as runner %r (%s)", self.welcome.runner_name, self.welcome.runner_id
             )
+            self._welcomes += 1
             self.connected.set()
             beats = asyncio.create_task(self._heartbeats(ws, self.welcome.heartbeat_s))
             stopper = asyncio.create_task(stop.wait())
