@@ -100,17 +100,31 @@ def test_analyst_may_ask_data_questions(tenant: Tenant) -> None:
 
 
 @pytest.mark.parametrize(
+    ("content", "route", "intent", "asks_for"),
+    [
+        ("analiza este Excel", "task", "file_analysis", "un archivo"),
+        ("compara estos dos archivos", "task", "file_compare", "dos archivos"),
+        ("hazme un reporte en PDF con esto", "task", "report", "un archivo"),
+    ],
+)
+def test_file_work_without_files_asks_for_them_and_starts_nothing(
+    admin: httpx.Client, thread: str, content: str, route: str, intent: str, asks_for: str
+) -> None:
+    reply = ask(admin, thread, content)
+    assert (reply["route"], reply["intent"]) == (route, intent)
+    assert reply["task_id"] is None
+    assert f"necesito {asks_for}" in reply["content"] and "POST /v1/files" in reply["content"]
+
+
+@pytest.mark.parametrize(
     ("content", "route", "intent"),
     [
-        ("analiza este Excel", "task", "file_analysis"),
-        ("compara estos dos archivos", "task", "file_compare"),
-        ("hazme un reporte en PDF con esto", "task", "report"),
         ("genera una imagen para la campaña de navidad", "ai", "image_generation"),
         ("transcribe este audio", "ai", "transcription"),
         ("redacta un correo a los clientes sobre el cambio de horario", "ai", "long_text"),
     ],
 )
-def test_heavy_and_ai_work_is_routed_and_answered_honestly(
+def test_ai_work_is_routed_and_answered_honestly(
     admin: httpx.Client, thread: str, content: str, route: str, intent: str
 ) -> None:
     reply = ask(admin, thread, content)

@@ -19,6 +19,7 @@ from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.runners.hub import RunnerHub
 from ln1.tenancy.models import Role
 from ln1.tenancy.service import authenticate, create_company, create_user, issue_key
+from ln1.worker.celery_app import make_celery
 from tests.conftest import MODEL_CACHE
 
 
@@ -35,7 +36,12 @@ async def run_turns(tmp: Path, threshold: float, messages: list[str]) -> list[di
     intent_engine = IntentEngine.load_or_train(MODEL_CACHE, threshold=threshold)
     hub = RunnerHub(sessionmaker, heartbeat_timeout_s=35, order_timeout_s=5)
     deps = OrchestratorDeps(
-        settings, intent_engine, sessionmaker, hub, LocalStorage(settings.storage_dir)
+        settings,
+        intent_engine,
+        sessionmaker,
+        hub,
+        LocalStorage(settings.storage_dir),
+        make_celery(settings),
     )
     results = []
     async with open_checkpointer(settings) as saver, sessionmaker() as session:

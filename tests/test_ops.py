@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
@@ -31,8 +32,12 @@ def test_trace_id_is_returned_and_logged_without_secrets(tenant: Tenant, server)
     client = tenant.client()
     response = client.get("/v1/me", headers={"X-Trace-Id": "trace-abc-12345"})
     assert response.headers["x-trace-id"] == "trace-abc-12345"
-    lines = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
-    mine = [line for line in lines if line.get("trace_id") == "trace-abc-12345"]
+    mine: list[dict] = []
+    deadline = time.monotonic() + 10  # the access line is written after the response is sent
+    while not mine and time.monotonic() < deadline:
+        lines = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+        mine = [line for line in lines if line.get("trace_id") == "trace-abc-12345"]
+        time.sleep(0.05)
     assert mine and mine[0]["path"] == "/v1/me" and mine[0]["status"] == 200
     for key in tenant.keys.values():
         assert key not in server.logs()

@@ -21,6 +21,7 @@ from ln1.conversations.openai_compat import router as openai_router
 from ln1.conversations.views import router as threads_router
 from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
+from ln1.files.views import router as files_router
 from ln1.ops.errors import install_error_handlers
 from ln1.ops.logging import configure_logging
 from ln1.ops.middleware import TraceMiddleware
@@ -35,6 +36,7 @@ from ln1.runners.tunnel import router as tunnel_router
 from ln1.runners.views import router as runners_router
 from ln1.tasks.views import router as tasks_router
 from ln1.tenancy.views import router as tenancy_router
+from ln1.worker.celery_app import make_celery
 
 log = structlog.get_logger("ln1.app")
 
@@ -67,7 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with open_checkpointer(settings) as checkpointer:
                 app.state.deps = OrchestratorDeps(
-                    settings, intent_engine, sessionmaker, app.state.hub, app.state.storage
+                    settings,
+                    intent_engine,
+                    sessionmaker,
+                    app.state.hub,
+                    app.state.storage,
+                    make_celery(settings),
                 )
                 app.state.graph = build_graph(checkpointer)
                 log.info("ready", version=__version__, database=engine.url.get_backend_name())
@@ -89,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tunnel_router,
         tasks_router,
         artifacts_router,
+        files_router,
     )
     for router in routers:
         app.include_router(router)

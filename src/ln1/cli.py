@@ -76,6 +76,46 @@ def up(
     serve(_settings(data_dir=data_dir, host=host, port=port), demo=demo)
 
 
+@app.command()
+def worker(
+    queues: Annotated[
+        str, typer.Option("--queues", "-Q", help="Comma-separated queues to consume.")
+    ] = "default,heavy,ai",
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    data_dir: Annotated[Path | None, typer.Option(help="Folder for embedded state.")] = None,
+) -> None:
+    """A Celery worker: on this machine next to ``ln1 up``, or on as many machines as wanted."""
+    import os
+
+    from ln1.worker.celery_app import QUEUES, make_celery
+
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown or not wanted:
+        console.print(f"[red]error:[/red] unknown queue(s) {unknown}; choose from {QUEUES}")
+        raise typer.Exit(2)
+    if data_dir is not None:
+        os.environ["LN1_DATA_DIR"] = str(data_dir)  # the task code reads Settings() too
+    settings = _settings(data_dir=data_dir)
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    upgrade(settings.sqlalchemy_url)
+    celery = make_celery(settings)
+    celery.worker_main(
+        [
+            "worker",
+            "--queues",
+            ",".join(wanted),
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
 @admin.command("create-company")
 def create_company(
     slug: str,

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     runner_order_timeout_s: float = Field(
         default=30.0, description="An order's deadline: the runner refuses it after this."
     )
+    max_upload_bytes: int = Field(
+        default=1 << 30, description="Largest file a user may upload (POST /v1/files)."
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker; default Redis when LN1_REDIS_URL is set, else a SQLite "
+        "file under the data folder.",
+    )
+    task_time_limit_s: float = Field(
+        default=3600.0, description="A task running longer than this is stopped (hard limit)."
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis for more than one API process: orders reach runners on any of them.",
@@ -87,6 +98,20 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def celery_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{(self.data_dir / 'broker.sqlite').resolve()}"
+
+    @property
+    def celery_result_backend(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        return f"db+sqlite:///{(self.data_dir / 'task-results.sqlite').resolve()}"
 
     @property
     def storage_dir(self) -> Path:

@@ -38,3 +38,8 @@ def new_id(prefix: str) -> str:
             rand = secrets.randbits(_RANDOM_BITS)
         _last_ms, _last_rand = now, rand
     return f"{prefix}_{_encode(now, 10)}{_encode(rand & ((1 << _RANDOM_BITS) - 1), 16)}"
+
+
+def floor_id(prefix: str) -> str:
+    """The smallest id ``new_id(prefix)`` could return now: "everything from this moment on"."""
+    return f"{prefix}_{_encode(time.time_ns() // 1_000_000, 10)}{'0' * 16}"

@@ -7,6 +7,7 @@ app's shutdown (checkpointer and engine closed); then ``ln1 up`` exits 0.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from datetime import datetime
@@ -63,6 +64,19 @@ def _demo_runner(settings: Settings, base_url: str, timezone: str) -> Child:
     )
 
 
+def _worker(settings: Settings) -> Child:
+    """A Celery worker for every queue, on the same data folder, database and broker."""
+    env = {**os.environ, "LN1_DATA_DIR": str(settings.data_dir.resolve())}
+    if settings.database_url:
+        env["LN1_DATABASE_URL"] = settings.database_url
+    return Child(
+        name="worker",
+        argv=[sys.executable, "-m", "ln1", "worker", "--concurrency", "2"],
+        log_path=settings.data_dir / "logs" / "worker.log",
+        env=env,
+    )
+
+
 def serve(settings: Settings, demo: bool) -> None:
     if settings.is_sqlite:
         settings.ensure_data_dir()
@@ -90,6 +104,7 @@ def serve(settings: Settings, demo: bool) -> None:
         console.print(
             f"Demo Local Runner «{DEMO_RUNNER_NAME}» on {runner_folder / 'ventas.sqlite'}"
         )
+    supervisor.children.append(_worker(settings))
     console.print(f"API on {base} (Ctrl-C to stop)")
     config = uvicorn.Config(
         create_app(settings),

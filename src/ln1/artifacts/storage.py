@@ -27,6 +27,15 @@ class LocalStorage:
         final.parent.mkdir(parents=True, exist_ok=True)
         return final.with_name(final.name + ".part")
 
+    def promote(self, key: str) -> None:
+        """Move the written temp file into place (its size and hash are already known)."""
+        final = self.path(key)
+        os.replace(final.with_name(final.name + ".part"), final)
+
+    def discard(self, key: str) -> None:
+        final = self.path(key)
+        final.with_name(final.name + ".part").unlink(missing_ok=True)
+
     def commit(self, key: str) -> tuple[int, str]:
         """Move the written temp file into place; returns its size and sha256."""
         final = self.path(key)

@@ -29,6 +29,7 @@ class MessageOut(BaseModel):
     slots: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
     task_id: str | None = None
+    artifacts: list[dict[str, str]] | None = None
     created_at: datetime
 
 

@@ -12,7 +12,7 @@ from ln1.conversations.models import Message, Thread
 from ln1.conversations.schemas import MessageOut
 from ln1.db.base import utcnow
 from ln1.errors import NotFound
-from ln1.ids import new_id
+from ln1.ids import floor_id, new_id
 from ln1.tenancy.service import Principal
 
 TITLE_LENGTH = 80
@@ -111,5 +111,11 @@ def message_out(message: Message) -> MessageOut:
         slots=details.get("slots"),
         data=details.get("data"),
         task_id=message.task_id,
+        artifacts=details.get("artifacts"),
         created_at=message.created_at,
     )
+
+
+def now_id() -> str:
+    """A message id that sorts before every message stored from now on."""
+    return floor_id("msg")

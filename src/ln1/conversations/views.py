@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -19,6 +20,7 @@ from ln1.conversations.schemas import (
     ThreadPage,
     ThreadWithMessages,
 )
+from ln1.db.tenant import scope_session
 from ln1.errors import Ln1Error
 from ln1.ops.errors import error_body
 from ln1.orchestrator.service import TurnEvent, answer_of, stream_turn
@@ -28,6 +30,7 @@ from ln1.tenancy.models import Permission
 log = structlog.get_logger("ln1.conversations")
 router = APIRouter(prefix="/v1/threads", tags=["conversations"])
 Chatter = Annotated[Caller, Depends(require(Permission.CHAT))]
+THREAD_POLL_S = 0.5
 
 
 def _thread_out(thread: object) -> ThreadOut:
@@ -88,6 +91,36 @@ async def post_message(
     if body.stream:
         return EventSourceResponse(_sse(events, request), ping=15)
     return service.message_out(await answer_of(events))
+
+
+@router.get("/{thread_id}/events")
+async def thread_events(
+    thread_id: str,
+    caller: Chatter,
+    request: Request,
+    after: str | None = None,
+) -> EventSourceResponse:
+    """New messages of a thread as they are stored (``message`` events), e.g. a task's result
+    that a worker appended while the user kept chatting. ``after`` is the last id already seen.
+    """
+    principal = caller.principal
+    thread = await service.get_thread(caller.session, principal, thread_id)
+    await caller.session.close()  # the stream polls with short sessions of its own
+    sessionmaker = request.app.state.deps.sessionmaker
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        last = after or service.now_id()
+        while not await request.is_disconnected():
+            async with sessionmaker() as session:
+                scope_session(session.sync_session, principal.company_id)
+                messages, _ = await service.list_messages(session, thread, 100, last)
+            for message in messages:
+                last = message.id
+                out = service.message_out(message)
+                yield {"event": "message", "data": out.model_dump_json()}
+            await asyncio.sleep(THREAD_POLL_S)
+
+    return EventSourceResponse(events(), ping=15)
 
 
 async def _sse(events: AsyncIterator[TurnEvent], request: Request) -> AsyncIterator[dict[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -56,3 +56,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_sync_engine(async_url: str) -> Engine:
+    """A blocking engine on the same database, for worker processes (Celery tasks are sync).
+
+    Its write transactions must stay short: the API's SQLite connections wait on them on the
+    event loop (see ``ln1.db.inline_sqlite``).
+    """
+    from ln1.db.migrate import sync_url
+
+    url = sync_url(async_url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True)

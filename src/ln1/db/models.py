@@ -2,8 +2,9 @@
 
 from ln1.artifacts.models import Artifact
 from ln1.conversations.models import Message, Thread
+from ln1.files.models import File
 from ln1.runners.models import Runner
 from ln1.tasks.models import Task
 from ln1.tenancy.models import ApiKey, Company, User
 
-__all__ = ["ApiKey", "Artifact", "Company", "Message", "Runner", "Task", "Thread", "User"]
+__all__ = ["ApiKey", "Artifact", "Company", "File", "Message", "Runner", "Task", "Thread", "User"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from celery import Celery
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,6 +29,11 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports any failure instead of raising
         checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        await asyncio.to_thread(_broker_answers, request.app.state.deps.celery)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {type(exc).__name__}"
     relay = request.app.state.hub.relay
     if relay is not None:
         try:
@@ -38,6 +46,11 @@ async def readyz(request: Request) -> JSONResponse:
         {"status": "ready" if ready else "not_ready", "checks": checks},
         status_code=200 if ready else 503,
     )
+
+
+def _broker_answers(celery: Celery) -> None:
+    with celery.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=2)
 
 
 @router.get("/metrics")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from celery import Celery
 from langchain_core.runnables import RunnableConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,7 @@ class OrchestratorDeps:
     sessionmaker: async_sessionmaker[AsyncSession]
     hub: RunnerHub
     storage: LocalStorage
+    celery: Celery
 
 
 def deps_of(config: RunnableConfig) -> OrchestratorDeps:

@@ -104,6 +104,35 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "es": "Revisa que el runner {names} esté encendido y pueda llegar al servidor.",
         "en": "Check that runner {names} is running and can reach the server.",
     },
+    "task_started": {
+        "es": "Listo, empecé a {what} ({files}). Es la tarea {task_id}; te aviso en esta "
+        "conversación cuando termine y mientras tanto puedes seguir preguntando.",
+        "en": "On it: I started to {what} ({files}). It is task {task_id}; I'll post the result "
+        "in this conversation when it is done, and you can keep chatting meanwhile.",
+    },
+    "task_needs_files": {
+        "es": "Para {what} necesito {count}. Súbelo con «POST /v1/files» y envíame el mensaje "
+        "con su identificador en «file_ids».",
+        "en": "To {what} I need {count}. Upload it with “POST /v1/files” and send me the message "
+        "with its id in “file_ids”.",
+    },
+    "task_file_missing": {
+        "es": "No encuentro el archivo {file_id} entre los tuyos. Revisa el identificador o "
+        "vuelve a subirlo.",
+        "en": "I can't find file {file_id} among yours. Check the id or upload it again.",
+    },
+    "task_wrong_kind": {
+        "es": "El archivo «{filename}» es {kind}, no una hoja de cálculo; para {what} necesito "
+        "un Excel (xlsx, xlsm, xls, xlsb), ODS o CSV.",
+        "en": "File “{filename}” is {kind}, not a spreadsheet; to {what} I need an Excel file "
+        "(xlsx, xlsm, xls, xlsb), ODS or CSV.",
+    },
+    "task_queue_down": {
+        "es": "No pude encolar la tarea para {what}: el sistema de tareas no respondió. "
+        "Inténtalo de nuevo en un momento.",
+        "en": "I couldn't queue the task to {what}: the task system did not answer. Please try "
+        "again in a moment.",
+    },
     "task_unavailable": {
         "es": "Entendí que quieres {what}. El procesamiento de archivos en segundo plano "
         "todavía no está disponible en esta instalación, así que no inicié ninguna tarea.",

@@ -1,12 +1,23 @@
-"""Reading task records. Tasks are private to the user who started them."""
+"""Creating, submitting and reading task records. Tasks are private to the user who started them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncio
+from typing import Any
 
+from celery import Celery
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ln1.artifacts.models import Artifact
+from ln1.artifacts.service import artifact_ref
+from ln1.db.tenant import scope_session
 from ln1.errors import NotFound
+from ln1.ids import new_id
 from ln1.tasks.models import Task
+from ln1.worker.celery_app import RUN_TASK
+
+QUEUE_OF = {"ingest": "heavy", "compare": "heavy", "report": "heavy"}
 
 
 async def get_task(session: AsyncSession, task_id: str, user_id: str) -> Task:
@@ -21,3 +32,51 @@ async def recent_tasks(session: AsyncSession, user_id: str, limit: int = 5) -> l
         select(Task).where(Task.user_id == user_id).order_by(Task.id.desc()).limit(limit)
     )
     return list(rows)
+
+
+async def task_artifacts(session: AsyncSession, task_id: str) -> list[dict[str, str]]:
+    rows = await session.scalars(
+        select(Artifact).where(Artifact.task_id == task_id).order_by(Artifact.id)
+    )
+    return [artifact_ref(a) for a in rows]
+
+
+async def start_task(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    celery: Celery,
+    *,
+    company_id: str,
+    user_id: str,
+    thread_id: str | None,
+    kind: str,
+    params: dict[str, Any],
+) -> Task:
+    """Record the task, then hand its id to the queue of its kind.
+
+    The record is written first (its own short transaction), so a worker never receives an
+    id it cannot find; if the broker refuses, the record says so and the error propagates.
+    """
+    task = Task(
+        id=new_id("task"),
+        company_id=company_id,
+        user_id=user_id,
+        thread_id=thread_id,
+        kind=kind,
+        params=params,
+    )
+    async with sessionmaker() as session, session.begin():
+        scope_session(session.sync_session, company_id)
+        session.add(task)
+    try:
+        await asyncio.to_thread(
+            celery.send_task, RUN_TASK, args=[task.id], queue=QUEUE_OF.get(kind, "default")
+        )
+    except Exception as e:
+        async with sessionmaker() as session, session.begin():
+            scope_session(session.sync_session, company_id)
+            stored = await session.get(Task, task.id)
+            if stored is not None:
+                stored.status = "failed"
+                stored.error = f"could not queue the task: {e}"
+        raise
+    return task

@@ -1,0 +1,7 @@
+"""Task kinds and the functions that do them (see ``ln1.worker.jobs`` for the contract)."""
+
+from __future__ import annotations
+
+from ln1.worker.jobs import Handler
+
+HANDLERS: dict[str, Handler] = {}

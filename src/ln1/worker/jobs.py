@@ -1,0 +1,158 @@
+"""What a task does, by kind, and how its outcome reaches the user.
+
+A handler gets a :class:`Job` (the task record, its input files, where to write, how to
+report progress) and returns an :class:`Outcome` (a JSON result for the record, the
+artifacts it wrote, and the message for the thread in the user's language). Handlers never
+touch the database: :func:`run_job` does, so every handler is idempotent by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from ln1.artifacts.storage import LocalStorage
+from ln1.files.models import File
+from ln1.tasks.models import Task
+from ln1.worker.records import FinishedArtifact, TaskRecords
+
+
+class JobFailed(Exception):
+    """A failure the user can act on (bad file, nothing to compare); never retried."""
+
+    def __init__(self, message_es: str, message_en: str, detail: str = "") -> None:
+        super().__init__(detail or message_en)
+        self.messages = {"es": message_es, "en": message_en}
+        self.detail = detail or message_en
+
+
+@dataclass
+class Job:
+    task: Task
+    files: list[File]
+    storage: LocalStorage
+    progress: Callable[[str, float], None]
+    lang: str = "es"
+
+    def key(self, name: str) -> str:
+        """Outputs of a task live under its own folder, under names that never change."""
+        return f"{self.task.company_id}/tasks/{self.task.id}/{name}"
+
+    def path(self, name: str) -> Path:
+        path = self.storage.path(self.key(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def input_path(self, file: File) -> Path:
+        return self.storage.path(file.storage_key)
+
+    def artifact(self, kind: str, filename: str, name: str) -> FinishedArtifact:
+        path = self.storage.path(self.key(name))
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+        return FinishedArtifact(
+            kind, filename, self.key(name), path.stat().st_size, digest.hexdigest()
+        )
+
+
+@dataclass
+class Outcome:
+    result: dict[str, Any]
+    message: str
+    artifacts: list[FinishedArtifact] = field(default_factory=list)
+    data: dict[str, Any] | None = None
+
+
+Handler = Callable[[Job], Outcome]
+
+FAILED = {
+    "es": "No pude terminar la tarea «{kind}»: {why}",
+    "en": "I couldn't finish the “{kind}” task: {why}",
+}
+UNEXPECTED = {
+    "es": "algo falló de forma inesperada; el detalle quedó en el registro de la tarea {id}.",
+    "en": "something failed unexpectedly; the detail is in the record of task {id}.",
+}
+TOO_LONG = {
+    "es": "tardó más de lo permitido y la detuve.",
+    "en": "it took longer than allowed, so I stopped it.",
+}
+
+
+def run_job(
+    records: TaskRecords,
+    storage: LocalStorage,
+    task_id: str,
+    handlers: dict[str, Handler],
+) -> str:
+    """Run a task once; returns its final status. Transient errors propagate (for a retry)."""
+    task = records.load(task_id)
+    if task is None:
+        return "missing"
+    if task.status in ("succeeded", "failed"):
+        return task.status  # delivered again after it finished: nothing to redo
+    lang = (task.params or {}).get("lang", "es")
+    records.start(task_id)
+
+    def progress(stage: str, fraction: float) -> None:
+        records.progress(task_id, stage, fraction)
+
+    job = Job(task, records.files(task), storage, progress, lang)
+    handler = handlers.get(task.kind)
+    try:
+        if handler is None:
+            raise JobFailed("no sé hacer esa tarea.", "I don't know that task.", task.kind)
+        outcome = handler(job)
+    except JobFailed as e:
+        records.fail(task, e.detail, FAILED[lang].format(kind=task.kind, why=e.messages[lang]))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        records.fail(
+            task,
+            "soft time limit exceeded",
+            FAILED[lang].format(kind=task.kind, why=TOO_LONG[lang]),
+        )
+        return "failed"
+    except TRANSIENT:
+        raise
+    except Exception:
+        detail = traceback.format_exc(limit=8)
+        why = UNEXPECTED[lang].format(id=task.id)
+        records.fail(task, detail, FAILED[lang].format(kind=task.kind, why=why))
+        return "failed"
+    records.succeed(task, outcome.result, outcome.artifacts, outcome.message, outcome.data)
+    return "succeeded"
+
+
+def _transient() -> tuple[type[BaseException], ...]:
+    """Errors worth a retry: the database or the broker blinked, not the user's input."""
+    from sqlalchemy.exc import DisconnectionError, OperationalError
+
+    return (OperationalError, DisconnectionError, ConnectionError, TimeoutError)
+
+
+TRANSIENT = _transient()
+
+
+GAVE_UP = {
+    "es": "el almacenamiento no respondió tras varios intentos; inténtalo de nuevo más tarde.",
+    "en": "the storage did not answer after several attempts; please try again later.",
+}
+
+
+def give_up(records: TaskRecords, task_id: str, error: BaseException) -> None:
+    """After the last retry of a transient error: the task fails, and the user is told."""
+    task = records.load(task_id)
+    if task is None or task.status in ("succeeded", "failed"):
+        return
+    lang = (task.params or {}).get("lang", "es")
+    why = GAVE_UP[lang]
+    records.fail(task, repr(error), FAILED[lang].format(kind=task.kind, why=why))
