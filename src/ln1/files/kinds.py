@@ -6,30 +6,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ln1.errors import Ln1Error
-
 AUDIO_KINDS = ("wav", "mp3", "m4a", "ogg", "webm", "flac")
-
-
-class UnsupportedUpload(Ln1Error):
-    status_code = 415
-    code = "unsupported_file"
 
 
 def identify(path: Path) -> str:
     """The kind of the file at ``path`` (xlsx, xlsm, xls, xlsb, ods, csv, or an audio kind).
 
-    Raises :class:`UnsupportedUpload` with the reason in plain words.
+    Raises a :class:`ln1.datasets.errors.DatasetError` (unsupported, empty, unsafe or corrupt
+    file) with the reason in plain words; the API answers it with its own code and status.
     """
     audio = _audio_kind(path)
     if audio is not None:
         return audio
-    from ln1.datasets.sniff import DatasetError, sniff
+    from ln1.datasets.sniff import sniff
 
-    try:
-        return str(sniff(path))
-    except DatasetError as e:
-        raise UnsupportedUpload(str(e)) from e
+    return str(sniff(path))
 
 
 def _audio_kind(path: Path) -> str | None:
