@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -162,3 +163,176 @@ def start_runner(
     yield start
     for process in started:
         process.stop()
+
+
+# --- helpers for fault, TLS and multi-process tests ------------------------------------------
+
+SALES_KEYWORDS = ["ventas", "venta", "sales", "día", "diario", "day", "daily"]
+DATE_RANGE_PARAMS = {
+    "date_from": {"type": "date", "description": "first day included"},
+    "date_to": {"type": "date", "description": "last day included"},
+}
+
+
+def sales_entry(sql: str, name: str = "sales_by_day") -> dict[str, object]:
+    """A catalog entry "Dame las ventas de ayer" picks: its SQL must use :date_from, :date_to."""
+    return {
+        "name": name,
+        "description": "Ventas por día / Sales by day",
+        "keywords": SALES_KEYWORDS,
+        "sql": sql,
+        "params": DATE_RANGE_PARAMS,
+    }
+
+
+def runner_toml(
+    folder: Path,
+    server_url: str,
+    token: str,
+    database_url: str,
+    catalog: list[dict[str, object]],
+    *,
+    ca_file: Path | None = None,
+    limits: dict[str, object] | None = None,
+) -> str:
+    """A ``runner.toml`` of one's own: any database, any catalog, any limits."""
+    import json
+
+    def lit(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    token_file = folder / "runner.token"
+    token_file.write_text(token)
+    out = ["[server]", f"url = {lit(server_url)}", f"token_file = {lit(str(token_file))}"]
+    if ca_file is not None:
+        out.append(f"ca_file = {lit(str(ca_file))}")
+    out += ["", "[database]", f"url = {lit(database_url)}", "", "[limits]"]
+    for key, value in {"max_rows": 1_000_000, **(limits or {})}.items():
+        out.append(f"{key} = {lit(value)}")
+    out += ["", "[audit]", f"path = {lit(str(folder / 'audit.jsonl'))}"]
+    for entry in catalog:
+        out += ["", "[[catalog]]"]
+        for key in ("name", "description", "keywords"):
+            out.append(f"{key} = {lit(entry[key])}")
+        out.append(f"sql = '''\n{entry['sql']}\n'''")
+        for name, spec in dict(entry.get("params") or {}).items():  # type: ignore[call-overload]
+            fields = ", ".join(f"{k} = {lit(v)}" for k, v in spec.items())
+            out.append(f"params.{name} = {{ {fields} }}")
+    return "\n".join(out) + "\n"
+
+
+def connections(process: RunnerProcess) -> int:
+    """How many times the runner was welcomed by a server (its log says so each time)."""
+    return process.logs().count("connected as runner")
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float, every: float = 0.05) -> None:
+    """Poll ``check`` until it is truthy; fail the test naming ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(every)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+def runner_status(client: httpx.Client, runner_id: str) -> str:
+    [listed] = [r for r in client.get("/v1/runners").json()["data"] if r["id"] == runner_id]
+    return str(listed["status"])
+
+
+def log_says(server: ServerProcess, *words: str) -> bool:
+    """Whether one line of the server's log holds all ``words``."""
+    return any(all(w in line for w in words) for line in server.logs().splitlines())
+
+
+def has_open(process: RunnerProcess, path: Path) -> bool:
+    """Whether the runner process holds ``path`` open (Linux: its /proc fd table)."""
+    assert process.proc is not None
+    target = str(path.resolve())
+    fds = Path(f"/proc/{process.proc.pid}/fd")
+    try:
+        return any(str(fd.readlink()) == target for fd in fds.iterdir())
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+
+
+@dataclass
+class TLSServerProcess(ServerProcess):
+    """``ln1 up`` serving HTTPS/WSS (LN1_TLS_CERTFILE/KEYFILE in ``env``), trusted via ``ca``."""
+
+    ca_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        import ssl
+
+        assert self.ca_file is not None
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        return httpx.Client(base_url=self.url, headers=headers, verify=context, timeout=30)
+
+    def start(self, timeout: float = 120) -> None:
+        log = self.log_path.open("ab")
+        argv = [sys.executable, "-m", "ln1", "up", "--data-dir", str(self.data_dir)]
+        argv += ["--port", str(self.port), *self.args]
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        with self.client() as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"ln1 up exited early:\n{self.logs()[-4000:]}")
+                try:
+                    if client.get("/readyz", timeout=1).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError(f"ln1 up (TLS) not ready in {timeout}s:\n{self.logs()[-4000:]}")
+
+
+def ask(client: httpx.Client, content: str) -> dict:
+    """Ask one question in a new thread; the assistant's reply."""
+    thread = client.post("/v1/threads").json()["id"]
+    response = client.post(f"/v1/threads/{thread}/messages", json={"content": content})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def spawn_runner() -> Iterator[Callable[[Path, str, str], RunnerProcess]]:
+    """Factory: start ``ln1-runner run`` with a given config; stopped (and thawed) at the end."""
+    started: list[RunnerProcess] = []
+
+    def spawn(folder: Path, config_text: str, runner_id: str) -> RunnerProcess:
+        process = RunnerProcess(folder, config_text, runner_id)
+        started.append(process)
+        process.start()
+        return process
+
+    yield spawn
+    for process in started:
+        if process.proc is not None and process.proc.poll() is None:
+            process.proc.send_signal(signal.SIGCONT)  # a frozen runner cannot act on SIGTERM
+        process.stop()
+
+
+# ~100 000 rows (the chat's cap) in chunks of 10 rows: thousands of acknowledged chunks, so the
+# stream lasts long enough to be cut in the middle.
+SLOW_SQLITE_SQL = """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+SELECT date(:date_from) AS fecha, i AS facturas, i * 0.5 AS ventas
+FROM n WHERE date(:date_to) IS NOT NULL
+"""
+
+
+def empty_sqlite(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS placeholder (x INTEGER)")
+    return f"sqlite:///{path}"
