@@ -142,6 +142,8 @@ def make_backend(name: str, data_dir: Path) -> tuple[Backend, str | None]:
     env["LN1_DATA_DIR"] = str(data_dir)
     env["LN1_CACHE_DIR"] = str(MODEL_CACHE)
     env["LN1_LOG_FORMAT"] = "json"
+    # Most API tests need no worker; the worker tests start servers that run one.
+    env["LN1_WORKER_PROCESSES"] = "0"
     pg_name = None
     if name == "postgresql":
         pg_name = _create_pg_database()

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         description="Celery broker; default Redis when LN1_REDIS_URL is set, else a SQLite "
         "file under the data folder.",
     )
+    worker_processes: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes `ln1 up` runs next to the API; 0 when workers run "
+        "elsewhere (`ln1 worker` on other machines).",
+    )
     task_time_limit_s: float = Field(
         default=3600.0, description="A task running longer than this is stopped (hard limit)."
     )

@@ -71,7 +71,14 @@ def _worker(settings: Settings) -> Child:
         env["LN1_DATABASE_URL"] = settings.database_url
     return Child(
         name="worker",
-        argv=[sys.executable, "-m", "ln1", "worker", "--concurrency", "2"],
+        argv=[
+            sys.executable,
+            "-m",
+            "ln1",
+            "worker",
+            "--concurrency",
+            str(settings.worker_processes),
+        ],
         log_path=settings.data_dir / "logs" / "worker.log",
         env=env,
     )
@@ -104,7 +111,8 @@ def serve(settings: Settings, demo: bool) -> None:
         console.print(
             f"Demo Local Runner «{DEMO_RUNNER_NAME}» on {runner_folder / 'ventas.sqlite'}"
         )
-    supervisor.children.append(_worker(settings))
+    if settings.worker_processes:
+        supervisor.children.append(_worker(settings))
     console.print(f"API on {base} (Ctrl-C to stop)")
     config = uvicorn.Config(
         create_app(settings),

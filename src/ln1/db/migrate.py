@@ -7,8 +7,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.engine import make_url
 
+MIGRATION_LOCK = 0x6C6E31  # "ln1": one PostgreSQL advisory lock for every schema change
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 # Tables the LangGraph checkpointer creates and migrates itself in the same database.
@@ -33,4 +35,19 @@ def alembic_config(async_url: str) -> Config:
 
 
 def upgrade(async_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(async_url), revision)
+    """Bring the database to ``revision``; on PostgreSQL one process at a time (API replicas,
+    workers and ``ln1 admin`` may all start together)."""
+    url = sync_url(async_url)
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(async_url), revision)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(async_url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    finally:
+        engine.dispose()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from ln1.config import Settings
 from ln1.db import inline_sqlite
 from ln1.db.engine import SQLITE_PRAGMAS
+from ln1.db.migrate import MIGRATION_LOCK
 
 PRUNE_EVERY = 20
 
@@ -67,5 +68,11 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     ) as pool:
         saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
-        await saver.setup()
+        # Several API replicas may start at once; their schema set-ups must not race.
+        async with pool.connection() as lock:
+            await lock.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            try:
+                await saver.setup()
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
         yield saver

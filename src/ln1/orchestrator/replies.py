@@ -43,9 +43,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "runners_list": {"es": "Runners de {company}: {items}.", "en": "{company}'s runners: {items}."},
     "online": {"es": "en línea", "en": "online"},
     "offline": {"es": "desconectado", "en": "offline"},
-    "files_unavailable": {
-        "es": "(El procesamiento de archivos aún no está habilitado en esta instalación.)",
-        "en": "(File processing is not enabled on this installation yet.)",
+    "files_available": {
+        "es": "(Sube el archivo con «POST /v1/files» y envíame su identificador en «file_ids».)",
+        "en": "(Upload the file with “POST /v1/files” and send me its id in “file_ids”.)",
     },
     "ai_unconfigured": {
         "es": "(La IA generativa no está configurada para {company}.)",
@@ -115,11 +115,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "con su identificador en «file_ids».",
         "en": "To {what} I need {count}. Upload it with “POST /v1/files” and send me the message "
         "with its id in “file_ids”.",
-    },
-    "task_file_missing": {
-        "es": "No encuentro el archivo {file_id} entre los tuyos. Revisa el identificador o "
-        "vuelve a subirlo.",
-        "en": "I can't find file {file_id} among yours. Check the id or upload it again.",
     },
     "task_wrong_kind": {
         "es": "El archivo «{filename}» es {kind}, no una hoja de cálculo; para {what} necesito "

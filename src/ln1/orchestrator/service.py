@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ln1.conversations.models import Message, Thread
 from ln1.conversations.service import message_out, record_turn
-from ln1.errors import NotFound
+from ln1.errors import InvalidInput
+from ln1.files.service import get_files
 from ln1.ops.metrics import CHAT_TURNS
 from ln1.orchestrator.checkpoint import PRUNE_EVERY, prune_thread
 from ln1.orchestrator.deps import OrchestratorDeps, run_config
@@ -33,6 +34,7 @@ from ln1.tenancy.service import Principal
 
 _thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 SLOT_INTENTS = frozenset({"data_query", "report"})
+MAX_FILES = 10
 _SENTENCE_END = re.compile(r"((?<=[.!?:\n»”])\s+)")
 
 
@@ -66,10 +68,12 @@ async def _keep_user_message(
         raise
 
 
-def check_files(file_ids: list[str]) -> None:
-    """File storage arrives with the worker cluster; until then no file id exists."""
-    if file_ids:
-        raise NotFound(f"file {file_ids[0]} not found")
+async def check_files(session: AsyncSession, user_id: str, file_ids: list[str]) -> None:
+    """Every attached id must be one of the user's own files: anything else is a 404
+    before the turn starts (never a hint that another company's file exists)."""
+    if len(file_ids) > MAX_FILES:
+        raise InvalidInput(f"attach at most {MAX_FILES} files to one message")
+    await get_files(session, file_ids, user_id)
 
 
 def split_for_stream(text: str) -> list[str]:
@@ -166,7 +170,7 @@ async def stream_turn(
     answer, ``data``/``task`` when the answer has them, and ``done`` with the stored
     assistant message last.
     """
-    check_files(file_ids)
+    await check_files(session, principal.user_id, file_ids)
     async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
         values: dict[str, Any] = {}
         async for update in graph.astream(

@@ -314,7 +314,15 @@ class RunnerHub:
                 ) from e
             cleanup = self._local_cleanup(link, spec.id)
         elif self.relay is not None:
-            send, cleanup = await self.relay.send_order(target.id, order, events)
+            try:
+                send, cleanup = await self.relay.send_order(target.id, order, events)
+            except Exception as e:  # Redis down: the runner cannot be reached from here
+                raise OrderFailed(
+                    "relay_unavailable",
+                    f"runner «{target.name}» cannot be reached: the message relay (Redis) "
+                    f"did not answer ({type(e).__name__})",
+                    target.name,
+                ) from e
             if send is None:
                 raise RunnerOffline(
                     "runner_offline", f"runner «{target.name}» is not connected", target.name

@@ -44,16 +44,27 @@ def make_celery(settings: Settings) -> Celery:
         task_soft_time_limit=max(1.0, longest - 30),
         task_track_started=True,
         result_expires=24 * 3600,
-        # Redis gives a task back if it is not acknowledged within this; it must outlast the
-        # longest task or a long task would be delivered twice while still running.
-        broker_transport_options={"visibility_timeout": int(longest * 2)}
+        broker_transport_options=_redis_options(settings, longest)
         if settings.celery_broker_url.startswith("redis")
+        else {},
+        result_backend_transport_options={"global_keyprefix": f"{settings.redis_prefix}:"}
+        if settings.celery_result_backend.startswith("redis")
         else {},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )
     return app
+
+
+def _redis_options(settings: Settings, longest: float) -> dict[str, object]:
+    return {
+        # Redis gives a task back if it is not acknowledged within this; it must outlast the
+        # longest task or a long task would be delivered twice while still running.
+        "visibility_timeout": int(longest * 2),
+        # Several installs (or test runs) may share one Redis: keep each one's queues apart.
+        "global_keyprefix": f"{settings.redis_prefix}:",
+    }
 
 
 @cache

@@ -58,7 +58,7 @@ async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) ->
         "help",
         company=company,
         runners=runners_text,
-        files=say(lang, "files_unavailable"),
+        files=say(lang, "files_available"),
         ai=say(lang, ai_key, company=company),
     )
 

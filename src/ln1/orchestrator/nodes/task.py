@@ -7,21 +7,23 @@ file, or a missing second file gets a plain answer instead of a task that can on
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
 from ln1.db.tenant import scope_session
-from ln1.errors import NotFound
 from ln1.files.kinds import AUDIO_KINDS
 from ln1.files.service import get_files
 from ln1.orchestrator.deps import deps_of, principal_of
+from ln1.orchestrator.intent.text import fold
 from ln1.orchestrator.replies import INTENT_ACTIONS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
 from ln1.tasks.service import start_task as submit
 
 # Files each intent needs. One file is ingested (read, cleaned, profiled), two are compared;
 # a report is either of those with a PDF at the end (``params.report``).
+WANTS_PDF = re.compile(r"\b(pdf|reporte|informe|report)\b")  # "compáralos y hazme un PDF"
 NEEDED: dict[str, int] = {"file_analysis": 1, "file_compare": 2, "report": 1}
 COUNT = {
     1: {"es": "un archivo", "en": "a file"},
@@ -42,13 +44,9 @@ async def start_task(state: OrchestratorState, config: RunnableConfig) -> dict[s
         return _reply(say(lang, "task_needs_files", what=what, count=count))
     deps = deps_of(config)
     principal = principal_of(config)
-    async with deps.sessionmaker() as session:
+    async with deps.sessionmaker() as session:  # ids were checked before the turn began
         scope_session(session.sync_session, principal.company_id)
-        try:
-            files = await get_files(session, file_ids[:needed], principal.user_id)
-        except NotFound as e:
-            missing = str(e).split()[1]
-            return _reply(say(lang, "task_file_missing", file_id=missing))
+        files = await get_files(session, file_ids[:needed], principal.user_id)
     for file in files:
         if file.kind in AUDIO_KINDS:
             text = say(lang, "task_wrong_kind", filename=file.filename, kind=file.kind, what=what)
@@ -58,7 +56,7 @@ async def start_task(state: OrchestratorState, config: RunnableConfig) -> dict[s
         "intent": intent,
         "lang": lang,
         "message": state["message"][:2000],
-        "report": intent == "report",
+        "report": intent == "report" or bool(WANTS_PDF.search(fold(state["message"]))),
     }
     try:
         task = await submit(

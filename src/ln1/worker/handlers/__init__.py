@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ln1.worker.handlers.spreadsheets import compare_job, ingest_job
 from ln1.worker.jobs import Handler
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {"ingest": ingest_job, "compare": compare_job}
