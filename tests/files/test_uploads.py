@@ -70,9 +70,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_whatever_its_name(
     assert not any(p.is_file() for p in company_files.rglob("*"))
 
 
-def test_a_path_in_the_filename_never_reaches_the_storage(
-    tenant: Tenant, backend: Backend
-) -> None:
+def test_a_path_in_the_filename_never_reaches_the_storage(tenant: Tenant, backend: Backend) -> None:
     with tenant.client() as client:
         response = upload(client, "../../../etc/passwd.xlsx", workbook_bytes())
     assert response.status_code == 201
