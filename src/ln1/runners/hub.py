@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -262,9 +262,17 @@ class RunnerHub:
 
     # --- the asking side -----------------------------------------------------------------
 
+    @property
+    def reachable(self) -> Container[str] | None:
+        """Runner ids this process can send orders to: all recently seen ones through the
+        relay, else only those connected here (None means "ask the database")."""
+        return None if self.relay is not None else self.links
+
     async def online(self, company_id: str) -> list[Runner]:
         async with self._sessionmaker() as session:
-            return await online_runners(session, company_id, self._heartbeat_timeout_s)
+            runners = await online_runners(session, company_id, self._heartbeat_timeout_s)
+        reachable = self.reachable
+        return [r for r in runners if reachable is None or r.id in reachable]
 
     @contextlib.asynccontextmanager
     async def order(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,8 +54,13 @@ async def create_runner(session: AsyncSession, company: Company, name: str) -> t
     return runner, token
 
 
-async def list_runners(session: AsyncSession, heartbeat_timeout_s: float) -> list[RunnerStatus]:
-    """The scoped company's active runners; online means heard from within the timeout."""
+async def list_runners(
+    session: AsyncSession,
+    heartbeat_timeout_s: float,
+    connected: Container[str] | None = None,
+) -> list[RunnerStatus]:
+    """The scoped company's active runners; online means heard from within the timeout and,
+    when ``connected`` is given (one API process, no relay), connected to this process."""
     runners = await session.scalars(
         select(Runner).where(Runner.revoked_at.is_(None)).order_by(Runner.name)
     )
@@ -63,7 +69,11 @@ async def list_runners(session: AsyncSession, heartbeat_timeout_s: float) -> lis
         RunnerStatus(
             id=r.id,
             name=r.name,
-            status="online" if r.last_seen_at and r.last_seen_at >= cutoff else "offline",
+            status="online"
+            if r.last_seen_at
+            and r.last_seen_at >= cutoff
+            and (connected is None or r.id in connected)
+            else "offline",
             last_seen=r.last_seen_at,
             version=r.version,
             dialect=r.dialect,

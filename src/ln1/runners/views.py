@@ -33,5 +33,5 @@ async def get_runners(
     caller: Annotated[Caller, Depends(require(Permission.CHAT))], request: Request
 ) -> RunnerList:
     timeout = request.app.state.deps.settings.runner_heartbeat_timeout_s
-    runners = await list_runners(caller.session, timeout)
+    runners = await list_runners(caller.session, timeout, request.app.state.hub.reachable)
     return RunnerList(data=[RunnerOut(**r.__dict__) for r in runners])

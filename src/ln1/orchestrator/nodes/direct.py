@@ -46,7 +46,9 @@ def _clarify(state: OrchestratorState, lang: Lang) -> str:
 async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) -> str:
     deps = deps_of(config)
     company = state["company_name"]
-    runners = await list_runners(session_of(config), deps.settings.runner_heartbeat_timeout_s)
+    runners = await list_runners(
+        session_of(config), deps.settings.runner_heartbeat_timeout_s, deps.hub.reachable
+    )
     if runners:
         items = ", ".join(f"{r.name} ({say(lang, r.status)})" for r in runners)
         runners_text = say(lang, "runners_list", company=company, items=items)

@@ -134,7 +134,9 @@ async def _run_order(
 async def _offline_answer(state: OrchestratorState, config: RunnableConfig, what: str) -> str:
     lang: Lang = state["language"]
     deps = deps_of(config)
-    runners = await list_runners(session_of(config), deps.settings.runner_heartbeat_timeout_s)
+    runners = await list_runners(
+        session_of(config), deps.settings.runner_heartbeat_timeout_s, deps.hub.reachable
+    )
     if runners:
         hint = say(lang, "runner_hint_start", names=", ".join(f"«{r.name}»" for r in runners))
     else:
