@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
     cloudflare_account_id: str | None = None
     cloudflare_api_token: SecretStr | None = None
+    cloudflare_base_url: str | None = Field(
+        default=None,
+        description="Workers AI base: the Cloudflare API when unset, or an AI Gateway URL "
+        "(https://gateway.ai.cloudflare.com/v1/{account_id}/{gateway}/workers-ai), or a "
+        "local stand-in speaking the same contract.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
