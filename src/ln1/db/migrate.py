@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
@@ -41,10 +42,16 @@ def upgrade(async_url: str, revision: str = "head") -> None:
     if not url.startswith("postgresql"):
         command.upgrade(alembic_config(async_url), revision)
         return
-    engine = create_engine(url, poolclass=NullPool)
+    # Autocommit: no transaction stays open while waiting (CREATE INDEX CONCURRENTLY would
+    # wait for it).
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as lock:
-            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            # Polling, not a blocking pg_advisory_lock: see ln1.orchestrator.checkpoint.
+            while not lock.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK}
+            ).scalar():
+                time.sleep(0.2)
             try:
                 command.upgrade(alembic_config(async_url), revision)
             finally:

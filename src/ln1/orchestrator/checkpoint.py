@@ -11,8 +11,10 @@ thread's checkpoints stay bounded however long it runs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -69,10 +71,21 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     ) as pool:
         saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
         # Several API replicas may start at once; their schema set-ups must not race.
+        # Waiting is done by polling pg_try_advisory_lock, never by a blocking call: setup()
+        # runs CREATE INDEX CONCURRENTLY, which waits for every running statement, including
+        # another replica's blocked pg_advisory_lock (a deadlock PostgreSQL cannot see).
         async with pool.connection() as lock:
-            await lock.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            while not await _try_lock(lock):  # noqa: ASYNC110 - polling PostgreSQL, see above
+                await asyncio.sleep(0.2)
             try:
                 await saver.setup()
             finally:
                 await lock.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
         yield saver
+
+
+async def _try_lock(conn: Any) -> bool:
+    row = await (
+        await conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (MIGRATION_LOCK,))
+    ).fetchone()
+    return bool(row and row["ok"])

@@ -41,7 +41,9 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_time_limit=longest,
-        task_soft_time_limit=max(1.0, longest - 30),
+        # 30 s of warning before the hard limit, but never most of a short limit (a 20 s
+        # limit once gave a 1 s soft limit, so every task failed as "too long").
+        task_soft_time_limit=longest - min(30.0, longest * 0.1),
         task_track_started=True,
         result_expires=24 * 3600,
         broker_transport_options=_redis_options(settings, longest)
@@ -58,10 +60,15 @@ def make_celery(settings: Settings) -> Celery:
 
 
 def _redis_options(settings: Settings, longest: float) -> dict[str, object]:
+    visibility = int(longest * 2)
     return {
         # Redis gives a task back if it is not acknowledged within this; it must outlast the
         # longest task or a long task would be delivered twice while still running.
-        "visibility_timeout": int(longest * 2),
+        "visibility_timeout": visibility,
+        # A worker looks for such messages every interval × throttle seconds; kombu 5.7's
+        # defaults (10 s × 10) scan only every ~100 s, on top of the visibility timeout.
+        "unacked_restore_interval": max(1, min(10, visibility // 10)),
+        "unacked_restore_throttle": 1,
         # Several installs (or test runs) may share one Redis: keep each one's queues apart.
         "global_keyprefix": f"{settings.redis_prefix}:",
     }

@@ -24,6 +24,7 @@ from ln1.ids import new_id
 from ln1.tasks.models import Task, TaskStatus
 
 PROGRESS_EVERY_S = 0.5
+OPEN = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,23 @@ class TaskRecords:
         message: str,
         data: dict[str, Any] | None = None,
     ) -> list[Artifact]:
-        """Artifacts, the user's message and the final state, in one transaction."""
+        """Artifacts, the user's message and the final state, in one transaction.
+
+        Only the first run to finish writes them: the status changes only from queued or
+        running, so a copy of the task delivered twice (a redelivery racing a slow run)
+        finds the row already final and adds nothing.
+        """
         with self._sessions.begin() as session:
+            if not self._finish(
+                session,
+                task,
+                status=TaskStatus.SUCCEEDED.value,
+                stage="done",
+                progress=1.0,
+                result=result,
+                error=None,
+            ):
+                return []
             rows = [
                 Artifact(
                     id=new_id("art"),
@@ -113,29 +129,23 @@ class TaskRecords:
             if data is not None:
                 details["data"] = data
             self._post(session, task, message, details)
-            session.execute(
-                update(Task)
-                .where(Task.id == task.id)
-                .values(
-                    status=TaskStatus.SUCCEEDED.value,
-                    stage="done",
-                    progress=1.0,
-                    result=result,
-                    error=None,
-                    updated_at=utcnow(),
-                )
-            )
         return rows
 
     def fail(self, task: Task, error: str, message: str) -> None:
         """The error detail goes to the record; the user gets ``message`` in the thread."""
         with self._sessions.begin() as session:
-            self._post(session, task, message, {"task_result": True, "failed": True})
-            session.execute(
-                update(Task)
-                .where(Task.id == task.id)
-                .values(status=TaskStatus.FAILED.value, error=error[:4000], updated_at=utcnow())
-            )
+            if self._finish(session, task, status=TaskStatus.FAILED.value, error=error[:4000]):
+                self._post(session, task, message, {"task_result": True, "failed": True})
+
+    @staticmethod
+    def _finish(session: Session, task: Task, **values: Any) -> bool:
+        """Move the task to its final state unless it is there already (whoever came first)."""
+        done = session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.status.in_(OPEN))
+            .values(**values, updated_at=utcnow())
+        )
+        return bool(done.rowcount)
 
     def _post(self, session: Session, task: Task, content: str, details: dict[str, Any]) -> None:
         if task.thread_id is None:
