@@ -30,12 +30,14 @@ from ln1.orchestrator.checkpoint import open_checkpointer
 from ln1.orchestrator.deps import OrchestratorDeps
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.orchestrator.llm import ChatLLM
 from ln1.runners.hub import RunnerHub
 from ln1.runners.relay import Relay
 from ln1.runners.tunnel import router as tunnel_router
 from ln1.runners.views import router as runners_router
 from ln1.tasks.views import router as tasks_router
 from ln1.tenancy.views import router as tenancy_router
+from ln1.webhooks.views import router as webhooks_router
 from ln1.worker.celery_app import make_celery
 
 log = structlog.get_logger("ln1.app")
@@ -56,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threshold=settings.intent_threshold,
         )
         sessionmaker = make_sessionmaker(engine)
+        llm = ChatLLM.from_settings(settings)  # None without LN1_CLOUDFLARE_*: rules only
+        if llm is not None:
+            intent_engine.fallback = llm.resolve_intent
         relay = Relay(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
         if relay is not None:
             await relay.start()
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.hub,
                     app.state.storage,
                     make_celery(settings),
+                    llm,
                 )
                 app.state.graph = build_graph(checkpointer)
                 log.info("ready", version=__version__, database=engine.url.get_backend_name())
@@ -82,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if relay is not None:
                 await relay.close()
+            if llm is not None:
+                await llm.aclose()
             await engine.dispose()
 
     app = FastAPI(title="ln1", version=__version__, lifespan=lifespan)
@@ -97,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_router,
         artifacts_router,
         files_router,
+        webhooks_router,
     )
     for router in routers:
         app.include_router(router)

@@ -37,6 +37,27 @@ class Settings(BaseSettings):
         "(https://gateway.ai.cloudflare.com/v1/{account_id}/{gateway}/workers-ai), or a "
         "local stand-in speaking the same contract.",
     )
+    ai_text_model: str = Field(
+        default="@cf/meta/llama-3.1-8b-instruct",
+        description="Workers AI text model for chat answers, intent resolution and long texts.",
+    )
+    ai_chat_timeout_s: float = Field(
+        default=6.0,
+        description="A chat answer (or intent resolution) the model has not started within "
+        "this falls back to the deterministic path.",
+    )
+    ai_audio_max_bytes: int = Field(
+        default=25 << 20, description="Largest audio file a transcription task accepts."
+    )
+    ai_audio_max_seconds: float = Field(
+        default=1800.0, description="Longest audio (seconds) a transcription task accepts."
+    )
+
+    edge_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret the edge Workers sign forwarded webhooks with (HMAC-SHA256); "
+        "POST /v1/webhooks/{source} answers 503 while it is unset.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -18,6 +18,9 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "png": "image/png",
     "parquet": "application/vnd.apache.parquet",
+    "txt": "text/plain; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
 }
 
 

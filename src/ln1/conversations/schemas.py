@@ -30,6 +30,7 @@ class MessageOut(BaseModel):
     data: dict[str, Any] | None = None
     task_id: str | None = None
     artifacts: list[dict[str, str]] | None = None
+    written_by: str | None = None  # "rules", "llm" or "llm+rules"; None on user messages
     created_at: datetime
 
 

@@ -112,6 +112,7 @@ def message_out(message: Message) -> MessageOut:
         data=details.get("data"),
         task_id=message.task_id,
         artifacts=details.get("artifacts"),
+        written_by=details.get("written_by"),
         created_at=message.created_at,
     )
 

@@ -6,5 +6,17 @@ from ln1.files.models import File
 from ln1.runners.models import Runner
 from ln1.tasks.models import Task
 from ln1.tenancy.models import ApiKey, Company, User
+from ln1.webhooks.models import WebhookEvent
 
-__all__ = ["ApiKey", "Artifact", "Company", "File", "Message", "Runner", "Task", "Thread", "User"]
+__all__ = [
+    "ApiKey",
+    "Artifact",
+    "Company",
+    "File",
+    "Message",
+    "Runner",
+    "Task",
+    "Thread",
+    "User",
+    "WebhookEvent",
+]

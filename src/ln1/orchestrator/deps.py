@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ln1.artifacts.storage import LocalStorage
 from ln1.config import Settings
 from ln1.orchestrator.intent.engine import IntentEngine
+from ln1.orchestrator.llm import ChatLLM
 from ln1.runners.hub import RunnerHub
 from ln1.tenancy.service import Principal
 
@@ -27,6 +28,7 @@ class OrchestratorDeps:
     hub: RunnerHub
     storage: LocalStorage
     celery: Celery
+    llm: ChatLLM | None = None  # Workers AI for the chat, when configured
 
 
 def deps_of(config: RunnableConfig) -> OrchestratorDeps:

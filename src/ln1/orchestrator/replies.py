@@ -51,9 +51,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "es": "(La IA generativa no está configurada para {company}.)",
         "en": "(Generative AI is not configured for {company}.)",
     },
-    "ai_unavailable": {
-        "es": "(La IA generativa aún no está habilitada en esta versión del servidor.)",
-        "en": "(Generative AI is not enabled in this server version yet.)",
+    "ai_available": {
+        "es": "(Con Cloudflare Workers AI; para transcribir, sube el audio: wav, mp3, m4a, ogg "
+        "o webm.)",
+        "en": "(With Cloudflare Workers AI; to transcribe, upload the audio: wav, mp3, m4a, ogg "
+        "or webm.)",
     },
     "other": {
         "es": "Eso queda fuera de lo que puedo hacer aquí. Te puedo ayudar con los datos de "
@@ -140,11 +142,41 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "I understood you want to {what}. Generative AI (Cloudflare Workers AI) is not "
         "configured for {company}, so I did not start it.",
     },
-    "ai_not_available": {
-        "es": "Entendí que quieres {what}. La IA generativa está configurada, pero esta versión "
-        "del servidor todavía no la ejecuta, así que no lo inicié.",
-        "en": "I understood you want to {what}. Generative AI is configured, but this server "
-        "version cannot run it yet, so I did not start it.",
+    "ai_started": {
+        "es": "Listo, empecé a {what} con IA (Cloudflare Workers AI){source}. Es la tarea "
+        "{task_id}; te aviso en esta conversación cuando termine y mientras tanto puedes seguir "
+        "preguntando.",
+        "en": "On it: I started to {what} with AI (Cloudflare Workers AI){source}. It is task "
+        "{task_id}; I'll post the result in this conversation when it is done, and you can keep "
+        "chatting meanwhile.",
+    },
+    "ai_needs_prompt": {
+        "es": "Para {what} necesito que me digas qué quieres, por ejemplo: «{example}».",
+        "en": "To {what} I need you to tell me what you want, for example: “{example}”.",
+    },
+    "ai_needs_audio": {
+        "es": "Para transcribir necesito el audio (wav, mp3, m4a, ogg o webm). Súbelo con "
+        "«POST /v1/files» y envíame el mensaje con su identificador en «file_ids».",
+        "en": "To transcribe I need the audio file (wav, mp3, m4a, ogg or webm). Upload it with "
+        "“POST /v1/files” and send me the message with its id in “file_ids”.",
+    },
+    "ai_not_audio": {
+        "es": "El archivo «{filename}» es {kind}, no un audio; para transcribir necesito un "
+        "wav, mp3, m4a, ogg o webm.",
+        "en": "File “{filename}” is {kind}, not audio; to transcribe I need a wav, mp3, m4a, ogg "
+        "or webm file.",
+    },
+    "ai_audio_too_big": {
+        "es": "El audio «{filename}» pesa {size} MB y el límite para transcribir es {limit} MB, "
+        "así que no lo inicié. Envía un fragmento más corto.",
+        "en": "Audio “{filename}” is {size} MB and the transcription limit is {limit} MB, so I "
+        "did not start it. Send a shorter piece.",
+    },
+    "ai_audio_too_long": {
+        "es": "El audio «{filename}» dura {seconds} s y el límite para transcribir es {limit} s, "
+        "así que no lo inicié. Envía un fragmento más corto.",
+        "en": "Audio “{filename}” lasts {seconds} s and the transcription limit is {limit} s, so "
+        "I did not start it. Send a shorter piece.",
     },
     "denied": {
         "es": "Lo siento, {name}: tu rol ({role}) no permite {action}. Si lo necesitas, pídele "

@@ -91,6 +91,9 @@ def _details(values: dict[str, Any]) -> dict[str, Any]:
         "understood_by": values.get("understood_by"),
         "language": values.get("language"),
         "clarify": bool(reply.get("clarify")),
+        # Who wrote the answer: "rules", "llm" or "llm+rules" (see ln1.orchestrator.llm).
+        "written_by": reply.get("written_by", "rules"),
+        "llm": reply.get("llm"),
     }
 
 
@@ -168,22 +171,28 @@ async def stream_turn(
 
     ``route`` once the permission check has chosen the route, ``delta`` pieces of the
     answer, ``data``/``task`` when the answer has them, and ``done`` with the stored
-    assistant message last.
+    assistant message last. A node that writes its answer as it goes (the language model)
+    sends its deltas through LangGraph's stream writer (``custom`` mode) and marks its reply
+    ``streamed``, so those pieces are not sent twice.
     """
     await check_files(session, principal.user_id, file_ids)
     async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
         values: dict[str, Any] = {}
-        async for update in graph.astream(
+        async for mode, update in graph.astream(
             _turn_input(content, file_ids, seed),
             run_config(thread.id, deps, principal, session),
-            stream_mode="updates",
+            stream_mode=["updates", "custom"],
             durability="exit",
         ):
+            if mode == "custom":
+                if isinstance(update, dict) and "delta" in update:
+                    yield TurnEvent("delta", {"content": update["delta"]})
+                continue
             for node, changes in update.items():
                 values.update(changes or {})
                 if node == "check_permission":
                     yield TurnEvent("route", _route_event(values))
-                elif "reply" in (changes or {}):
+                elif "reply" in (changes or {}) and not changes["reply"].get("streamed"):
                     for piece in split_for_stream(changes["reply"]["content"]):
                         yield TurnEvent("delta", {"content": piece})
         message = await _finish(graph, session, thread, content, file_ids, values)

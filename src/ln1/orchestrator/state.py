@@ -25,6 +25,9 @@ class Reply(TypedDict, total=False):
     data: dict[str, Any] | None
     task_id: str | None
     clarify: bool
+    streamed: bool  # the node already sent its deltas (the language model writes as it goes)
+    written_by: str  # "rules", "llm" or "llm+rules"
+    llm: dict[str, Any] | None  # the model asked and what happened
 
 
 def keep_recent(current: list[Turn] | None, new: list[Turn] | None) -> list[Turn]:

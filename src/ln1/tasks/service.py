@@ -17,7 +17,18 @@ from ln1.ids import new_id
 from ln1.tasks.models import Task
 from ln1.worker.celery_app import RUN_TASK
 
-QUEUE_OF = {"ingest": "heavy", "compare": "heavy", "report": "heavy"}
+QUEUE_OF = {
+    "ingest": "heavy",
+    "compare": "heavy",
+    "report": "heavy",
+    # Workers AI calls: network-bound, kept off the queues that do the CPU work.
+    "image_generation": "ai",
+    "transcription": "ai",
+    "long_text": "ai",
+}
+# Hard limits (seconds) of kinds far shorter than the global ``task_time_limit_s``; the soft
+# limit (the task's chance to tell the user) comes 10 % earlier.
+TIME_LIMIT_OF = {"image_generation": 300.0, "transcription": 900.0, "long_text": 600.0}
 
 
 async def get_task(session: AsyncSession, task_id: str, user_id: str) -> Task:
@@ -68,8 +79,16 @@ async def start_task(
         scope_session(session.sync_session, company_id)
         session.add(task)
     try:
+        limits: dict[str, float] = {}
+        if kind in TIME_LIMIT_OF:
+            hard = min(TIME_LIMIT_OF[kind], celery.conf.task_time_limit or TIME_LIMIT_OF[kind])
+            limits = {"time_limit": hard, "soft_time_limit": hard * 0.9}
         await asyncio.to_thread(
-            celery.send_task, RUN_TASK, args=[task.id], queue=QUEUE_OF.get(kind, "default")
+            celery.send_task,
+            RUN_TASK,
+            args=[task.id],
+            queue=QUEUE_OF.get(kind, "default"),
+            **limits,
         )
     except Exception as e:
         async with sessionmaker() as session, session.begin():

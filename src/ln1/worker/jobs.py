@@ -9,6 +9,7 @@ touch the database: :func:`run_job` does, so every handler is idempotent by cons
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,24 @@ class JobFailed(Exception):
         super().__init__(detail or message_en)
         self.messages = {"es": message_es, "en": message_en}
         self.detail = detail or message_en
+
+
+class RetryLater(ConnectionError):
+    """An outside service failed in a way a later attempt may not (Workers AI said 429/5xx,
+    timed out, or the connection failed).
+
+    A ``ConnectionError``, so :func:`run_job` passes it up and the Celery task retries it
+    (waiting at least ``retry_after`` seconds); after the last retry the user is told
+    ``messages`` in their language.
+    """
+
+    def __init__(
+        self, message_es: str, message_en: str, detail: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.messages = {"es": message_es, "en": message_en}
+        self.detail = detail
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -100,6 +119,8 @@ def run_job(
     if task.status in ("succeeded", "failed"):
         return task.status  # delivered again after it finished: nothing to redo
     lang = (task.params or {}).get("lang", "es")
+    if task.status == "running":  # delivered again: an earlier run died (worker killed)
+        remove_leftovers(storage.path(f"{task.company_id}/tasks/{task.id}"))
     records.start(task_id)
 
     def progress(stage: str, fraction: float) -> None:
@@ -132,6 +153,32 @@ def run_job(
     return "succeeded"
 
 
+def remove_leftovers(folder: Path) -> None:
+    """Delete the half-written files of a run that died in the middle of a write.
+
+    Outputs are written as ``.<name>.<pid>.tmp`` and renamed when complete (see
+    ``ln1.datasets.ingest.write_parquet``); a process killed before the rename leaves its
+    temporary file behind. Only files of processes that no longer exist are removed, so a
+    run still going elsewhere on this machine keeps its own.
+    """
+    if not folder.is_dir():
+        return
+    for temp in folder.rglob(".*.tmp"):
+        pid = temp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            temp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _transient() -> tuple[type[BaseException], ...]:
     """Errors worth a retry: the database or the broker blinked, not the user's input."""
     from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -154,5 +201,5 @@ def give_up(records: TaskRecords, task_id: str, error: BaseException) -> None:
     if task is None or task.status in ("succeeded", "failed"):
         return
     lang = (task.params or {}).get("lang", "es")
-    why = GAVE_UP[lang]
+    why = error.messages[lang] if isinstance(error, RetryLater) else GAVE_UP[lang]
     records.fail(task, repr(error), FAILED[lang].format(kind=task.kind, why=why))

@@ -41,4 +41,7 @@ def run_task(self: Any, task_id: str) -> str:
         if self.request.retries >= MAX_RETRIES:
             give_up(records, task_id, e)
             return "failed"
-        raise self.retry(exc=e, countdown=min(60, 2 ** (self.request.retries + 1))) from e
+        countdown = min(60, 2 ** (self.request.retries + 1))
+        # A service that said when to come back (429 Retry-After) is not asked earlier.
+        countdown = max(countdown, getattr(e, "retry_after", None) or 0)
+        raise self.retry(exc=e, countdown=countdown) from e

@@ -1,8 +1,10 @@
-"""answer_direct: replies that need no runner, worker or model.
+"""answer_direct: replies that need no runner or worker.
 
 Greeting, help (listing what this company really has connected), the user's own task
 status, a clarifying question when the IntentEngine is unsure, and a clear "not here"
-for anything out of scope.
+for anything out of scope. The rules write each answer; when Workers AI is configured the
+language model rewrites it from those facts, streamed, and the rules' text stays the
+answer whenever the model fails (``ln1.orchestrator.llm``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
 
 from ln1.orchestrator.deps import deps_of, session_of
 from ln1.orchestrator.replies import INTENT_ACTIONS, TASK_STATUS, Lang, say
@@ -19,9 +22,36 @@ from ln1.tasks.service import recent_tasks
 
 
 async def answer_direct(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
+    """The rules' answer; with Workers AI configured, the model writes it from those facts."""
+    reply = await _rules_answer(state, config)
+    llm = deps_of(config).llm
+    if llm is None:
+        return {"reply": {**reply, "written_by": "rules"}}
+    writer = get_stream_writer()
+    written = await llm.write_answer(
+        facts=reply["content"],
+        message=state["message"],
+        lang=state["language"],
+        company=state["company_name"],
+        company_id=state.get("company_id"),
+        recent=state.get("recent") or [],
+        emit=lambda delta: writer({"delta": delta}),
+    )
+    return {
+        "reply": {
+            **reply,
+            "content": written.content,
+            "streamed": written.streamed,
+            "written_by": written.written_by,
+            "llm": written.llm,
+        }
+    }
+
+
+async def _rules_answer(state: OrchestratorState, config: RunnableConfig) -> dict[str, Any]:
     lang: Lang = state["language"]
     if state.get("unsure"):
-        return {"reply": {"content": _clarify(state, lang), "clarify": True}}
+        return {"content": _clarify(state, lang), "clarify": True}
     intent = state["intent"]
     if intent == "greeting":
         name = state["user_name"].split()[0] if state["user_name"] else ""
@@ -32,7 +62,7 @@ async def answer_direct(state: OrchestratorState, config: RunnableConfig) -> dic
         content = await _task_status(state, config, lang)
     else:
         content = say(lang, "other", company=state["company_name"])
-    return {"reply": {"content": content}}
+    return {"content": content}
 
 
 def _clarify(state: OrchestratorState, lang: Lang) -> str:
@@ -54,7 +84,7 @@ async def _help(state: OrchestratorState, config: RunnableConfig, lang: Lang) ->
         runners_text = say(lang, "runners_list", company=company, items=items)
     else:
         runners_text = say(lang, "runners_none", company=company)
-    ai_key = "ai_unavailable" if deps.settings.cloudflare_configured else "ai_unconfigured"
+    ai_key = "ai_available" if deps.settings.cloudflare_configured else "ai_unconfigured"
     return say(
         lang,
         "help",

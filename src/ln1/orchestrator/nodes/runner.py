@@ -4,7 +4,8 @@ The node picks the runner's catalog entry that fits the question, fills its para
 the slots, sends the signed order and turns the verified rows into a short summary plus a
 table (``data``); a result larger than the table cap also becomes a CSV artifact. Whenever it
 cannot answer (no runner online, no fitting query, a refusal, a failure), it says so plainly,
-naming the runner, and never shows partial rows.
+naming the runner, and never shows partial rows. With Workers AI configured the model may
+rephrase the summary; the rows and every number stay the runner's.
 """
 
 from __future__ import annotations
@@ -128,7 +129,16 @@ async def _run_order(
             write=lambda path: write_csv(path, columns, rows),
         )
         data["artifact"] = artifact_ref(artifact)
-    return _reply(content, data)
+    reply = _reply(content, data)
+    if deps.llm is not None and rows:
+        # The model may rephrase the summary, never its numbers (ln1.orchestrator.llm).
+        phrased, info = await deps.llm.phrase_summary(
+            summary=content, question=state["message"], lang=lang, company_id=state["company_id"]
+        )
+        reply["reply"]["llm"] = info
+        if phrased is not None:
+            reply["reply"].update(content=phrased, written_by="llm")
+    return reply
 
 
 async def _offline_answer(state: OrchestratorState, config: RunnableConfig, what: str) -> str:
