@@ -201,7 +201,9 @@ def test_a_killed_runner_goes_offline_and_a_question_says_no_runner_is_connected
             lambda: runner_status(client, runner.runner_id) == "offline",
             HEARTBEAT_TIMEOUT_S + 3,
         )
-        assert time.monotonic() - killed_at >= HEARTBEAT_TIMEOUT_S - 0.5
+        # The killed process's socket closes, so this (only) API process knows at once; a
+        # frozen runner, whose socket stays open, is the heartbeat case (test above).
+        assert time.monotonic() - killed_at < HEARTBEAT_TIMEOUT_S + 3
         reply = ask(client, "Dame las ventas de ayer")
     assert reply["route"] == "runner" and reply["data"] is None
     assert "No hay ningún Local Runner conectado" in reply["content"]
