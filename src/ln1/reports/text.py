@@ -13,7 +13,6 @@ hostile cell can neither break the layout nor crash the build.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -22,6 +21,7 @@ from typing import Any, Literal
 
 from ln1.orchestrator.replies import format_date
 from ln1.reports.fonts import register_fonts
+from ln1.runners.summary import exact_number as number
 from ln1.runners.summary import format_money
 
 Lang = Literal["es", "en"]
@@ -157,22 +157,6 @@ def clean(value: str, limit: int = CELL_CHAR_CAP) -> str:
         elif not unicodedata.combining(char) and unicodedata.category(char) not in ("Cf", "Mn"):
             out.append(_REPLACEMENT)  # variation selectors and joiners are dropped silently
     return "".join(out)
-
-
-def number(value: Any) -> Decimal | None:
-    """A value as an exact Decimal, or None when it is not a finite number.
-
-    Floats go through their shortest repr so 0.1 stays 0.1, as in the chat's totals.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    return None
 
 
 def fmt_int(value: int) -> str:

@@ -247,7 +247,7 @@ def _totals_sentence(
     if len(rows) == 1:  # one row: its counts (invoices, customers) are totals too
         for index in range(len(columns)):
             if index not in money and index not in units and _is_numeric_column(rows, index):
-                value = format_number(_number(rows[0][index]) or Decimal(0))
+                value = format_number(exact_number(rows[0][index]) or Decimal(0))
                 parts.append(f"{_column_name(columns[index], lang)} {value}")
         return f"Total: {'; '.join(parts)}."
     if lang == "es":
@@ -271,8 +271,8 @@ def _leader_sentence(
     if label_index is None:
         return ""
     index = money[0]
-    best = max(rows, key=lambda row: _number(row[index]) or Decimal(0))
-    amount = format_money(_number(best[index]) or Decimal(0), currency, lang)
+    best = max(rows, key=lambda row: exact_number(row[index]) or Decimal(0))
+    amount = format_money(exact_number(best[index]) or Decimal(0), currency, lang)
     label = best[label_index]
     day = _as_day(label)
     if day is not None:
@@ -292,7 +292,7 @@ def _leader_sentence(
     share = ""
     total = _sum(rows, index)
     if exact and total > 0:
-        share = f" ({_percent(_number(best[index]) or Decimal(0), total)} de la suma)"
+        share = f" ({_percent(exact_number(best[index]) or Decimal(0), total)} de la suma)"
         if lang == "en":
             share = share.replace("de la suma", "of the sum")
     if lang == "es":
@@ -321,8 +321,12 @@ def _percent(part: Decimal, total: Decimal) -> str:
     return f"{share:.1f}%" if share < 10 else f"{share:.0f}%"
 
 
-def _number(value: Any) -> Decimal | None:
-    """A cell as an exact Decimal; None for anything that is not a finite number."""
+def exact_number(value: Any) -> Decimal | None:
+    """A cell as an exact Decimal; None for anything that is not a finite number.
+
+    Floats go through their shortest repr so 0.1 stays 0.1. Reports use it too, so the chat
+    and the PDF add up the same way.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -337,7 +341,7 @@ def _number(value: Any) -> Decimal | None:
 def _sum(rows: Sequence[Sequence[Any]], index: int) -> Decimal:
     total = Decimal(0)
     for row in rows:
-        number = _number(row[index])
+        number = exact_number(row[index])
         if number is not None:
             total += number
     return total
@@ -350,7 +354,7 @@ def _is_numeric_column(rows: Sequence[Sequence[Any]], index: int) -> bool:
         value = row[index]
         if value is None:
             continue
-        if _number(value) is None:
+        if exact_number(value) is None:
             return False
         seen = True
     return seen
