@@ -38,6 +38,7 @@ import polars as pl
 
 from ln1.datasets.errors import DatasetError
 from ln1.datasets.ingest import Progress, no_progress, type_name, write_json, write_parquet
+from ln1.orchestrator.intent.periods import MONTHS
 
 COERCE_MIN_SHARE = 0.98
 SAMPLE_VALUES = 2_000
@@ -47,20 +48,7 @@ SUMMARY_NAME = "clean.json"
 _CURRENCY = r"(s/\.?|us\$|\$|€|£|usd|pen|eur|mxn|cop|clp|ars|soles)"
 _EU = r"^(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
 _US = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
-_MONTHS = {
-    "enero": 1, "ene": 1, "january": 1, "jan": 1,
-    "febrero": 2, "february": 2, "feb": 2,
-    "marzo": 3, "march": 3, "mar": 3,
-    "abril": 4, "april": 4, "abr": 4, "apr": 4,
-    "mayo": 5, "may": 5,
-    "junio": 6, "june": 6, "jun": 6,
-    "julio": 7, "july": 7, "jul": 7,
-    "agosto": 8, "august": 8, "ago": 8, "aug": 8,
-    "septiembre": 9, "setiembre": 9, "september": 9, "sept": 9, "sep": 9, "set": 9,
-    "octubre": 10, "october": 10, "oct": 10,
-    "noviembre": 11, "november": 11, "nov": 11,
-    "diciembre": 12, "december": 12, "dic": 12, "dec": 12,
-}  # fmt: skip
+_MONTHS = MONTHS  # the chat's month words (es/en, abbreviations, "setiembre")
 # longest first: replace_many takes the first listed pattern that matches at a position
 _MONTH_NAMES = sorted(_MONTHS, key=len, reverse=True)
 _TIME = r"[ t](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$"
