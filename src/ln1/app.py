@@ -31,12 +31,14 @@ from ln1.orchestrator.deps import OrchestratorDeps
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.orchestrator.llm import ChatLLM
+from ln1.proxy import ProxyCheck
 from ln1.runners.hub import RunnerHub
 from ln1.runners.relay import Relay
 from ln1.runners.tunnel import router as tunnel_router
 from ln1.runners.views import router as runners_router
 from ln1.tasks.views import router as tasks_router
 from ln1.tenancy.views import router as tenancy_router
+from ln1.webhooks.company_views import router as webhook_admin_router
 from ln1.webhooks.views import router as webhooks_router
 from ln1.worker.celery_app import make_celery
 
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(title="ln1", version=__version__, lifespan=lifespan)
+    if settings.require_edge_proxy and settings.edge_secret is not None:
+        # Inside TraceMiddleware (added after it, so outer): a refusal still gets a trace id,
+        # an access log line and its metric.
+        app.add_middleware(ProxyCheck, secret=settings.edge_secret.get_secret_value())
     app.add_middleware(TraceMiddleware)
     install_error_handlers(app)
     routers = (
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         artifacts_router,
         files_router,
         webhooks_router,
+        webhook_admin_router,
     )
     for router in routers:
         app.include_router(router)

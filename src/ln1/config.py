@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         default=None,
         description="Secret the edge Workers sign forwarded webhooks with (HMAC-SHA256); "
         "POST /v1/webhooks/{source} answers 503 while it is unset.",
+    )
+    require_edge_proxy: bool = Field(
+        default=False,
+        description="Refuse /v1 requests that did not come through the security-proxy Worker "
+        "(its signed origin header, keyed with LN1_EDGE_SECRET); see ln1.proxy.",
     )
 
     host: str = "127.0.0.1"
@@ -104,6 +109,14 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(
         default="ln1", description="Prefix of ln1's Redis keys and channels (one per install)."
     )
+
+    @model_validator(mode="after")
+    def _proxy_check_needs_the_secret(self) -> Settings:
+        """Requiring the proxy without the secret it signs with would refuse everything."""
+        secret = self.edge_secret.get_secret_value() if self.edge_secret else ""
+        if self.require_edge_proxy and not secret:
+            raise ValueError("LN1_REQUIRE_EDGE_PROXY needs LN1_EDGE_SECRET (the proxy's secret)")
+        return self
 
     @cached_property
     def sqlalchemy_url(self) -> str:

@@ -1,4 +1,9 @@
-"""A real ``ln1 up`` with ``LN1_EDGE_SECRET`` set, on each backend, for the webhook tests."""
+"""A real ``ln1 up`` with ``LN1_EDGE_SECRET`` set, on each backend, for the webhook tests.
+
+It is also configured for Workers AI (the contract stand-in of ``tests/cloudflare``), so
+admins can make webhook rules (their ``long_text`` tasks need it); it runs no worker, so the
+tasks rules start stay queued. ``test_webhook_rule_runs.py`` runs one with a worker.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.cloudflare.standin import StandIn
 from tests.conftest import (
     BACKENDS,
     Backend,
@@ -29,14 +35,30 @@ class EdgeServer:
         return self.server.url
 
 
+def workers_ai_env(standin: StandIn) -> dict[str, str]:
+    return {
+        "LN1_CLOUDFLARE_ACCOUNT_ID": standin.account_id,
+        "LN1_CLOUDFLARE_API_TOKEN": standin.token,
+        "LN1_CLOUDFLARE_BASE_URL": standin.base_url,
+    }
+
+
+@pytest.fixture(scope="session")
+def webhooks_standin() -> Iterator[StandIn]:
+    with StandIn() as standin:
+        yield standin
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def edge_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    webhooks_standin: StandIn,
 ) -> Iterator[EdgeServer]:
     tmp = tmp_path_factory.mktemp(f"webhooks-{request.param}")
     backend, pg_name = make_backend(request.param, tmp / "data")
     secret = secrets.token_urlsafe(32)
-    env = {**backend.env, "LN1_EDGE_SECRET": secret}
+    env = {**backend.env, "LN1_EDGE_SECRET": secret, **workers_ai_env(webhooks_standin)}
     proc = ServerProcess(env, backend.settings.data_dir, free_port(), tmp / "server.log")
     try:
         proc.start()

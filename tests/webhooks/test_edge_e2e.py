@@ -10,24 +10,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.edge_dev import EDGE, WRANGLER, wrangler_dev
 from tests.webhooks.conftest import EdgeServer
 from tests.webhooks.test_webhooks_endpoint import rows
 
-EDGE = Path(__file__).resolve().parents[2] / "edge"
-WRANGLER = EDGE / "node_modules" / ".bin" / "wrangler"
 EXAMPLES = EDGE / "node_modules/@octokit/webhooks-examples/api.github.com/index.json"
 GITHUB_SECRET = "e2e-github-secret"
 
@@ -39,59 +32,19 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def worker(edge_server: EdgeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    tmp = tmp_path_factory.mktemp("wrangler")
-    log = (tmp / "wrangler.log").open("wb")
-    env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "true", "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [
-            str(WRANGLER),
-            "dev",
-            "-c",
-            "workers/webhook-ingest/wrangler.toml",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--persist-to",
-            str(tmp / "state"),
-            "--var",
-            f"ORIGIN_URL:{edge_server.url}",
-            "--var",
-            f"EDGE_SECRET:{edge_server.secret}",
-            "--var",
-            f"GITHUB_WEBHOOK_SECRET:{GITHUB_SECRET}",
-        ],
-        cwd=EDGE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: workerd is stopped with it
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"wrangler dev exited:\n{(tmp / 'wrangler.log').read_text()}")
-            try:
-                if httpx.post(f"{url}/webhooks/github", timeout=2).status_code == 401:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"wrangler dev not ready:\n{(tmp / 'wrangler.log').read_text()}")
-            time.sleep(0.2)
+    variables = {
+        "ORIGIN_URL": edge_server.url,
+        "EDGE_SECRET": edge_server.secret,
+        "GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,
+    }
+
+    def ready(url: str) -> bool:
+        return httpx.post(f"{url}/webhooks/github", timeout=2).status_code == 401
+
+    with wrangler_dev(
+        "webhook-ingest", variables, tmp_path_factory.mktemp("wrangler"), ready
+    ) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def github_example(name: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Authentication is the edge's HMAC signature, not a user's API key. Answers: 202 stored (or
 already stored: ``"duplicate": true``), 401 missing/bad signature or a timestamp outside the
 replay window, 413 body too large, 422 malformed source name or envelope, 503 when
-``LN1_EDGE_SECRET`` is not set (the endpoint is off).
+``LN1_EDGE_SECRET`` is not set (the endpoint is off). When a rule of the event's company
+matches, the answer carries the ``task_id`` it started (``ln1.webhooks.flows``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ln1.errors import InvalidInput
+from ln1.webhooks.flows import start_rule_task
 from ln1.webhooks.service import (
     MAX_BODY_BYTES,
     SOURCE_PATTERN,
@@ -76,7 +78,9 @@ async def receive_webhook(source: str, request: Request) -> JSONResponse:
         raise InvalidInput(
             f"envelope source {envelope.source!r} does not match the path {source!r}"
         )
-    async with request.app.state.deps.sessionmaker() as session:
+    deps = request.app.state.deps
+    async with deps.sessionmaker() as session:
         stored = await store_event(session, envelope)
+    await start_rule_task(deps.sessionmaker, deps.celery, stored.row)
     content: dict[str, Any] = {**event_summary(stored.row), "duplicate": stored.duplicate}
     return JSONResponse(content, status_code=202)

@@ -13,6 +13,12 @@
 //   through the proxy: X-Ln1-Proxy-Timestamp and
 //   X-Ln1-Proxy-Signature = sha256=<hex HMAC-SHA256(PROXY_SECRET, "<ts>.<METHOD>.<path?query>.<key sha256>")>.
 //   The body is not signed (uploads stream through unbuffered); TLS covers it in transit.
+//   The orchestrator checks it with LN1_REQUIRE_EDGE_PROXY=true (src/ln1/proxy/), with
+//   LN1_EDGE_SECRET = PROXY_SECRET; test/signature-vectors.json holds vectors both sides pass.
+// - Passes WebSocket upgrades through (Upgrade: websocket is the one hop-by-hop header kept,
+//   and the origin's socket is handed back to the client), signed like any other request.
+//   The runner tunnel (WS /v1/runners/connect) does not come this way: runners dial the
+//   orchestrator directly with a runner token, which this proxy refuses (see the README).
 
 import { DurableObject } from "cloudflare:workers";
 import { hmacHex, toHex } from "../../../shared/hmac";
@@ -69,13 +75,29 @@ function num(value: string | undefined, fallback: number): number {
 	return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-async function sha256Hex(value: string): Promise<string> {
+export async function sha256Hex(value: string): Promise<string> {
 	return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
 }
 
 /** The string the origin header signs; the orchestrator rebuilds it the same way. */
 export function proxySigningString(ts: number, method: string, pathAndQuery: string, keyHash: string): string {
 	return `${ts}.${method.toUpperCase()}.${pathAndQuery}.${keyHash}`;
+}
+
+/** `X-Ln1-Proxy-Signature` for one request; `keyHash` is the key's SHA-256 hex, or "-" without one. */
+export async function originSignature(
+	secret: string,
+	ts: number,
+	method: string,
+	pathAndQuery: string,
+	keyHash: string,
+): Promise<string> {
+	return `sha256=${await hmacHex(secret, proxySigningString(ts, method, pathAndQuery, keyHash))}`;
+}
+
+/** True for a WebSocket handshake (`Upgrade: websocket`, any case). */
+export function isWebSocketUpgrade(headers: Headers): boolean {
+	return (headers.get("upgrade") ?? "").trim().toLowerCase() === "websocket";
 }
 
 export function cleanHeaders(incoming: Headers): Headers {
@@ -116,16 +138,16 @@ export async function handle(request: Request, env: Env): Promise<Response> {
 	}
 
 	const headers = cleanHeaders(request.headers);
+	const webSocket = isWebSocketUpgrade(request.headers);
+	// The runtime does the handshake with the origin itself when a fetch carries this header.
+	if (webSocket) headers.set("upgrade", "websocket");
 	const clientIp = request.headers.get("cf-connecting-ip");
 	if (clientIp) headers.set("x-forwarded-for", clientIp);
 	headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
 	const ts = Math.floor(Date.now() / 1000);
 	const pathAndQuery = url.pathname + url.search;
 	headers.set("x-ln1-proxy-timestamp", String(ts));
-	headers.set(
-		"x-ln1-proxy-signature",
-		`sha256=${await hmacHex(env.PROXY_SECRET, proxySigningString(ts, request.method, pathAndQuery, keyHash))}`,
-	);
+	headers.set("x-ln1-proxy-signature", await originSignature(env.PROXY_SECRET, ts, request.method, pathAndQuery, keyHash));
 
 	const target = new URL(pathAndQuery, env.ORIGIN_URL);
 	const hasBody = request.method !== "GET" && request.method !== "HEAD";
@@ -134,6 +156,13 @@ export async function handle(request: Request, env: Env): Promise<Response> {
 		response = await fetch(target, { method: request.method, headers, body: hasBody ? request.body : null, redirect: "manual" });
 	} catch (err) {
 		throw new HttpError(502, "origin_unavailable", `the API could not be reached: ${String(err)}`);
+	}
+	if (webSocket && response.webSocket) {
+		// 101 from the origin: hand its socket to the client; the runtime relays the frames.
+		// Its handshake headers are the runtime's to write; the rest (subprotocol, trace id) pass.
+		const passed = new Headers(response.headers);
+		for (const name of [...HOP_BY_HOP, "sec-websocket-accept", "sec-websocket-extensions"]) passed.delete(name);
+		return new Response(null, { status: 101, webSocket: response.webSocket, headers: passed });
 	}
 	const out = new Response(response.body, response);
 	for (const name of HOP_BY_HOP) out.headers.delete(name);

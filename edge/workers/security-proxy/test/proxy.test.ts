@@ -2,7 +2,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hmacHex, toHex } from "../../../shared/hmac";
-import { proxySigningString, type RateLimiter } from "../src/index";
+import { originSignature, proxySigningString, sha256Hex, type RateLimiter } from "../src/index";
+import shared from "./signature-vectors.json";
 
 // The Worker's default export, as deployed, in this workerd (typed: no `wrangler types` here).
 const entry = (exports as unknown as { default: Fetcher }).default;
@@ -120,5 +121,54 @@ describe("rate limits per key", () => {
 			expect((await limiter.take(5, 5, t0 + 12_000)).ok).toBe(true);
 			expect((await limiter.take(5, 5, t0 + 12_000)).ok).toBe(false);
 		});
+	});
+});
+
+describe("the origin signature matches the orchestrator's check (shared vectors)", () => {
+	// The same file drives tests/proxy/test_signing.py against src/ln1/proxy/signing.py.
+	it.each(shared.vectors.map((v) => [v.name, v] as const))("%s", async (_, v) => {
+		const token = v.authorization?.split(/\s+/)[1];
+		const keyHash = token === undefined ? "-" : await sha256Hex(token);
+		expect(keyHash).toBe(v.key_sha256);
+		expect(proxySigningString(v.timestamp, v.method, v.path_and_query, keyHash)).toBe(v.signing_string);
+		expect(await originSignature(shared.secret, v.timestamp, v.method, v.path_and_query, keyHash)).toBe(v.signature);
+	});
+});
+
+describe("WebSocket upgrades", () => {
+	async function nextMessage(ws: WebSocket): Promise<string> {
+		return new Promise((resolve, reject) => {
+			ws.addEventListener("message", (event) => resolve(String(event.data)), { once: true });
+			ws.addEventListener("close", () => reject(new Error("closed before a message")), { once: true });
+		});
+	}
+
+	it("passes the handshake to the origin, signed, and relays frames both ways", async () => {
+		const key = newKey();
+		const response = await entry.fetch("https://api.example/ws/echo?room=1", {
+			headers: { upgrade: "websocket", authorization: `Bearer ${key}`, "sec-websocket-protocol": "ln1.v1", "x-ln1-proxy-signature": "sha256=forged" },
+		});
+		expect(response.status).toBe(101);
+		expect(response.headers.get("x-origin")).toBe("ws-echo");
+		const ws = response.webSocket!;
+		const first = nextMessage(ws);
+		ws.accept();
+		const seen = JSON.parse(await first) as Echo;
+		expect(seen.url).toBe("http://api.test/ws/echo?room=1");
+		expect(seen.headers.authorization).toBe(`Bearer ${key}`);
+		const ts = Number(seen.headers["x-ln1-proxy-timestamp"]);
+		expect(seen.headers["x-ln1-proxy-signature"]).toBe(
+			await originSignature("test-proxy-secret", ts, "GET", "/ws/echo?room=1", await sha256(key)),
+		);
+		const echoed = nextMessage(ws);
+		ws.send("hola");
+		expect(await echoed).toBe("echo:hola");
+		ws.close(1000, "done");
+	});
+
+	it("refuses a handshake without a key before it reaches the origin", async () => {
+		const response = await entry.fetch("https://api.example/ws/echo", { headers: { upgrade: "websocket" } });
+		expect(response.status).toBe(401);
+		expect(response.webSocket).toBeNull();
 	});
 });
