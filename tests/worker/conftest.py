@@ -184,14 +184,22 @@ def big_workbook(rows: int) -> bytes:
 class WorkerProcess:
     """``python -m ln1 worker`` as a process of the test's own (own process group)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        concurrency: int = 1,
+        queues: str = "default,heavy,ai",
+    ) -> None:
         self.env, self.log_path, self.concurrency = env, log_path, concurrency
+        self.queues = queues
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
+        argv = ["worker", "--concurrency", str(self.concurrency), "--queues", self.queues]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ln1", "worker", "--concurrency", str(self.concurrency)],
+                [sys.executable, "-m", "ln1", *argv],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -222,6 +230,21 @@ class WorkerProcess:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def supervised_worker(server: ServerProcess, timeout: float = 120) -> int:
+    """The pid of the ``ln1 worker`` that ``ln1 up`` runs (the leader of its process group),
+    once there is one alive."""
+
+    def find() -> int | None:
+        for pid in children(server.proc.pid):
+            with contextlib.suppress(OSError):  # gone meanwhile
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if b"worker" in argv:  # a dead, unreaped one has an empty command line
+                    return pid
+        return None
+
+    return wait_for(find, timeout, f"ln1 up's worker:\n{server.logs()[-3000:]}")
 
 
 def children(pid: int) -> list[int]:

@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from tests.worker.conftest import (
     big_workbook,
     children,
     run_stack,
+    supervised_worker,
     upload,
     wait_for,
     wait_task,
@@ -178,39 +178,78 @@ def test_whole_worker_killed_on_redis_the_task_comes_back_after_the_visibility_t
             second.stop()
 
 
-def test_embedded_broker_loses_the_running_task_on_a_hard_kill_and_says_so(
-    stacks: dict[str, Stack], tmp_path: Path, heavy_workbook: bytes
+def test_whole_worker_killed_on_the_embedded_broker_is_restarted_and_the_task_comes_back(
+    tmp_path: Path, heavy_workbook: bytes
 ) -> None:
-    """The documented limit of the embedded broker (see ``ln1.worker.celery_app``).
+    """``ln1 up``'s own worker SIGKILLed with its pool in the middle of a task.
 
-    kombu's SQLAlchemy transport hides a message when a worker takes it and gives it back only
-    at a clean shutdown: after a SIGKILL of the whole worker no other worker ever gets it, and
-    the task stays ``running``. Kill-safety needs Redis (the test above).
+    kombu's SQLAlchemy transport never shows the message the dead worker held again. ``ln1 up``
+    starts a new worker, which finds the record ``running`` with no message in the broker and
+    sends it again (``ln1.worker.recovery``); the task finishes, written once.
     """
-    _, backend = stacks["embedded"]
-    user = tenant_of(stacks["embedded"])
-    first = WorkerProcess(backend.env, tmp_path / "worker-1.log").start()
-    second = WorkerProcess(backend.env, tmp_path / "worker-2.log")
-    try:
+    with run_stack(tmp_path, "embedded", workers=1) as stack:
+        server, backend = stack
+        user = tenant_of(stack)
+        worker_log = backend.settings.data_dir / "logs" / "worker.log"
         with user.client() as client:
             file_id = upload(client, "ventas grandes.xlsx", heavy_workbook)
             thread, task_id = ask_for_analysis(client, file_id)
             wait_running_with_progress(client, task_id)
-            first.kill_hard()
-            second.start().wait_ready()
-            time.sleep(5)  # ~50 polls of the broker by a worker with nothing to do
+            first = supervised_worker(server)
+            os.killpg(first, signal.SIGKILL)
+            killed_at = time.monotonic()
+
+            task = wait_task(client, task_id, timeout=180)
+            print(f"task back and finished {time.monotonic() - killed_at:.1f} s after the kill")
+            assert_written_once(client, backend, user, thread, task)
+            assert supervised_worker(server) != first
+        assert "child died; restarting it" in server.logs(), server.logs()[-3000:]
+        log = worker_log.read_text(errors="replace")
+        assert f"task {task_id} (ingest) was running with no message in the broker" in log, log
+
+
+def test_a_worker_starting_while_another_is_alive_sends_nothing_again(
+    stacks: dict[str, Stack], tmp_path: Path, heavy_workbook: bytes
+) -> None:
+    """The sweep's proviso: with another worker alive, a running record may be its work.
+
+    An idle worker on the ``default`` queue stays alive while the worker running the task is
+    SIGKILLed. A worker started then leaves the task alone (no second run next to a live
+    one); once the others have stopped, the next worker to start sends it again.
+    """
+    _, backend = stacks["embedded"]
+    user = tenant_of(stacks["embedded"])
+    idle = WorkerProcess(backend.env, tmp_path / "idle.log", queues="default")
+    doomed = WorkerProcess(backend.env, tmp_path / "doomed.log")
+    late = WorkerProcess(backend.env, tmp_path / "late.log")
+    last = WorkerProcess(backend.env, tmp_path / "last.log")
+    try:
+        idle.start()
+        doomed.start()  # starting both at once saves a start-up on a 2-core machine
+        idle.wait_ready()
+        with user.client() as client:
+            file_id = upload(client, "ventas grandes.xlsx", heavy_workbook)
+            thread, task_id = ask_for_analysis(client, file_id)
+            wait_running_with_progress(client, task_id)
+            doomed.kill_hard()
+
+            late.start().wait_ready()
+            assert "another worker is alive" in late.logs(), late.logs()[-3000:]
+            time.sleep(3)  # ~30 polls of the broker by a worker with nothing to do
             task = client.get(f"/v1/tasks/{task_id}").json()
             assert task["status"] == "running" and not task["artifacts"], task
             assert result_messages(client, thread, task_id) == []
-            assert "] received" not in second.logs()
-        # Nothing is left for any worker to take: the queue shows no visible message.
-        broker = sqlite3.connect(backend.settings.data_dir / "broker.sqlite")
-        with contextlib.closing(broker):
-            waiting = broker.execute("SELECT count(*) FROM kombu_message WHERE visible")
-            assert waiting.fetchone() == (0,)
+            assert "] received" not in late.logs()
+
+            idle.stop()
+            late.stop()
+            last.start()
+            task = wait_task(client, task_id, timeout=120)
+            assert_written_once(client, backend, user, thread, task)
+            assert "sent again" in last.logs(), last.logs()[-3000:]
     finally:
-        first.stop()
-        second.stop()
+        for worker in (idle, doomed, late, last):
+            worker.stop()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from celery import Celery
+from kombu import Connection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,14 +62,17 @@ async def start_task(
     thread_id: str | None,
     kind: str,
     params: dict[str, Any],
+    task_id: str | None = None,
 ) -> Task:
     """Record the task, then hand its id to the queue of its kind.
 
     The record is written first (its own short transaction), so a worker never receives an
     id it cannot find; if the broker refuses, the record says so and the error propagates.
+    A caller that chose ``task_id`` beforehand (a webhook event records it with the event)
+    gets an ``IntegrityError`` instead of a second task when that id is taken.
     """
     task = Task(
-        id=new_id("task"),
+        id=task_id or new_id("task"),
         company_id=company_id,
         user_id=user_id,
         thread_id=thread_id,
@@ -79,17 +83,7 @@ async def start_task(
         scope_session(session.sync_session, company_id)
         session.add(task)
     try:
-        limits: dict[str, float] = {}
-        if kind in TIME_LIMIT_OF:
-            hard = min(TIME_LIMIT_OF[kind], celery.conf.task_time_limit or TIME_LIMIT_OF[kind])
-            limits = {"time_limit": hard, "soft_time_limit": hard * 0.9}
-        await asyncio.to_thread(
-            celery.send_task,
-            RUN_TASK,
-            args=[task.id],
-            queue=QUEUE_OF.get(kind, "default"),
-            **limits,
-        )
+        await asyncio.to_thread(send_task, celery, task.id, kind)
     except Exception as e:
         async with sessionmaker() as session, session.begin():
             scope_session(session.sync_session, company_id)
@@ -99,3 +93,25 @@ async def start_task(
                 stored.error = f"could not queue the task: {e}"
         raise
     return task
+
+
+def send_task(
+    celery: Celery, task_id: str, kind: str, connection: Connection | None = None
+) -> None:
+    """Put "run task X" on the queue of its kind, with the time limits of its kind.
+
+    The one way a task reaches the queue: the API sends it here when the task is created, and
+    a worker on the embedded broker sends it again when its previous worker died holding it
+    (``ln1.worker.recovery``), so both copies go to the same queue with the same limits.
+    """
+    limits: dict[str, float] = {}
+    if kind in TIME_LIMIT_OF:
+        hard = min(TIME_LIMIT_OF[kind], celery.conf.task_time_limit or TIME_LIMIT_OF[kind])
+        limits = {"time_limit": hard, "soft_time_limit": hard * 0.9}
+    celery.send_task(
+        RUN_TASK,
+        args=[task_id],
+        queue=QUEUE_OF.get(kind, "default"),
+        connection=connection,
+        **limits,
+    )

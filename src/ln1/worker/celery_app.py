@@ -3,11 +3,12 @@
 Embedded default (nothing configured): the broker is kombu's SQLAlchemy transport on a SQLite
 file under the data folder, and the result store a second SQLite file, so ``ln1 up`` needs no
 server. Its poll interval is lowered from 1 s to 0.1 s (measured round trip p50 1.01 s → 105 ms,
-see FACTS.md). What it cannot do: give back the message a hard-killed worker held (kombu's
-virtual transports requeue unacknowledged messages only at a clean shutdown). At scale,
-``LN1_REDIS_URL`` (or ``LN1_BROKER_URL``) switches broker and results to Redis, where
-``acks_late`` + ``task_reject_on_worker_lost`` + a visibility timeout longer than the longest
-task make a killed worker's task come back.
+see FACTS.md). kombu's virtual transports requeue unacknowledged messages only at a clean
+shutdown, so the message a hard-killed worker held is never shown again; the worker that
+starts after it (``ln1 up`` restarts a dead one) sends those tasks again from their records
+(``ln1.worker.recovery``). At scale, ``LN1_REDIS_URL`` (or ``LN1_BROKER_URL``) switches
+broker and results to Redis, where ``acks_late`` + ``task_reject_on_worker_lost`` + a
+visibility timeout longer than the longest task make a killed worker's task come back.
 
 Work is sent by name (``send_task``) with only the task id as argument: the record in the
 database is the truth, the queue only says "look at task X" (Celery's own advice).

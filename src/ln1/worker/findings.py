@@ -1,12 +1,14 @@
 """The message a finished task posts in the thread: what was found, in the user's language.
 
 Short and factual: sizes, what the cleaning changed (counts per rule), the main numbers, and
-which files are attached. Numbers use the same convention as the rest of the chat
-("12,345.67"; see ``ln1.runners.summary``).
+which files are attached. Numbers are written as a reader of the message's language expects:
+"500,000" and "1,234.56" in English, "500.000" and "1.234,56" in Spanish (see
+:func:`format_count`).
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -24,15 +26,27 @@ RULES = {
 }
 
 
-def _n(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+_TO_SPANISH = str.maketrans({",": ".", ".": ","})
+
+
+def format_count(value: Any, lang: str) -> str:
+    """A number in a task's message: whole numbers without decimals, others with two.
+
+    The digits come from ``ln1.runners.summary.format_number`` ("12,345.5" → "12,345.50");
+    Spanish swaps its two separators, so a Spanish reader sees "12.345,50" and never mistakes
+    "500,000" rows for five hundred. Anything that is not a finite number is shown as it is.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return str(value)
-    return format_number(Decimal(str(round(value, 2))))
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        return str(value)
+    text = format_number(Decimal(str(round(value, 2))))
+    return text.translate(_TO_SPANISH) if lang == "es" else text
 
 
 def _rules(rules: dict[str, int], lang: str) -> str:
     done = [
-        f"{_n(count)} {RULES[rule][0 if lang == 'es' else 1]}"
+        f"{format_count(count, lang)} {RULES[rule][0 if lang == 'es' else 1]}"
         for rule, count in rules.items()
         if count and rule in RULES
     ]
@@ -41,7 +55,7 @@ def _rules(rules: dict[str, int], lang: str) -> str:
     return ", ".join(done)
 
 
-def _money_like(sheet: dict[str, Any]) -> list[str]:
+def _money_like(sheet: dict[str, Any], lang: str) -> list[str]:
     """Sums of the numeric columns that look like amounts (not ids, codes or years)."""
     parts = []
     for col in sheet["profile"]["column_profiles"]:
@@ -50,7 +64,7 @@ def _money_like(sheet: dict[str, Any]) -> list[str]:
             continue
         if any(w in name for w in ("id", "cod", "ruc", "dni", "año", "ano", "year", "numero")):
             continue
-        parts.append(f"{col['name']} = {_n(col['sum'])}")
+        parts.append(f"{col['name']} = {format_count(col['sum'], lang)}")
     return parts[:3]
 
 
@@ -63,23 +77,27 @@ def ingest_message(
     with_pdf: bool,
 ) -> str:
     es = lang == "es"
+
+    def n(value: Any) -> str:
+        return format_count(value, lang)
+
     rows = sum(s["profile"]["rows"] for s in sheets)
     head = (
-        f"Terminé de analizar «{filename}»: {len(sheets)} hoja(s) con datos, {_n(rows)} filas."
+        f"Terminé de analizar «{filename}»: {n(len(sheets))} hoja(s) con datos, {n(rows)} filas."
         if es
-        else f"I finished analysing “{filename}”: {len(sheets)} sheet(s) with data, "
-        f"{_n(rows)} rows."
+        else f"I finished analysing “{filename}”: {n(len(sheets))} sheet(s) with data, "
+        f"{n(rows)} rows."
     )
     lines = [head]
     for sheet in sheets:
         prof = sheet["profile"]
         nulls = [c["name"] for c in prof["column_profiles"] if c.get("nulls")]
         line = (
-            f"• {sheet['name']}: {_n(prof['rows'])} filas × {prof['columns']} columnas"
+            f"• {sheet['name']}: {n(prof['rows'])} filas × {n(prof['columns'])} columnas"
             if es
-            else f"• {sheet['name']}: {_n(prof['rows'])} rows × {prof['columns']} columns"
+            else f"• {sheet['name']}: {n(prof['rows'])} rows × {n(prof['columns'])} columns"
         )
-        sums = _money_like(sheet)
+        sums = _money_like(sheet, lang)
         if sums:
             line += ("; sumas: " if es else "; sums: ") + ", ".join(sums)
         if nulls:
@@ -104,26 +122,30 @@ def compare_message(
     a_name: str, b_name: str, summary: dict[str, Any], lang: str, with_pdf: bool
 ) -> str:
     es = lang == "es"
+
+    def n(value: Any) -> str:
+        return format_count(value, lang)
+
     keys = ", ".join(summary["keys"])
     lines = [
         (
             f"Comparé «{a_name}» (A) con «{b_name}» (B) usando {keys} como clave: "
-            f"{_n(summary['only_a'])} filas solo en A, {_n(summary['only_b'])} solo en B, "
-            f"{_n(summary['changed'])} cambiaron y {_n(summary['unchanged'])} siguen iguales."
+            f"{n(summary['only_a'])} filas solo en A, {n(summary['only_b'])} solo en B, "
+            f"{n(summary['changed'])} cambiaron y {n(summary['unchanged'])} siguen iguales."
         )
         if es
         else (
             f"I compared “{a_name}” (A) with “{b_name}” (B) on {keys}: "
-            f"{_n(summary['only_a'])} rows only in A, {_n(summary['only_b'])} only in B, "
-            f"{_n(summary['changed'])} changed and {_n(summary['unchanged'])} unchanged."
+            f"{n(summary['only_a'])} rows only in A, {n(summary['only_b'])} only in B, "
+            f"{n(summary['changed'])} changed and {n(summary['unchanged'])} unchanged."
         )
     ]
     changes = sorted(
         (summary.get("changes_per_column") or {}).items(), key=lambda kv: kv[1], reverse=True
     )
-    changes = [(c, n) for c, n in changes if n]
+    changes = [(c, count) for c, count in changes if count]
     if changes:
-        listed = ", ".join(f"{c} ({_n(n)})" for c, n in changes[:5])
+        listed = ", ".join(f"{c} ({n(count)})" for c, count in changes[:5])
         lines.append(
             f"Columnas con más cambios: {listed}." if es else f"Columns changed most: {listed}."
         )
@@ -138,12 +160,12 @@ def compare_message(
             lines.append(
                 (
                     f"Mayor variación por {group}: {row['group']} ({col}: "
-                    f"{_n(values.get('a'))} → {_n(values.get('b'))})."
+                    f"{n(values.get('a'))} → {n(values.get('b'))})."
                 )
                 if es
                 else (
                     f"Largest change by {group}: {row['group']} ({col}: "
-                    f"{_n(values.get('a'))} → {_n(values.get('b'))})."
+                    f"{n(values.get('a'))} → {n(values.get('b'))})."
                 )
             )
     lines.append(_attached(with_pdf, lang))

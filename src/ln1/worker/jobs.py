@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
 from ln1.artifacts.storage import LocalStorage
 from ln1.files.models import File
@@ -203,3 +203,29 @@ def give_up(records: TaskRecords, task_id: str, error: BaseException) -> None:
     lang = (task.params or {}).get("lang", "es")
     why = error.messages[lang] if isinstance(error, RetryLater) else GAVE_UP[lang]
     records.fail(task, repr(error), FAILED[lang].format(kind=task.kind, why=why))
+
+
+def fail_escaped(records: TaskRecords, task_id: str, error: BaseException) -> None:
+    """A run that ended without :func:`run_job` saying how: the task fails, the user is told.
+
+    Two ways to get here. The hard time limit: the soft one could not stop the run (it was
+    inside native code, such as calamine parsing a sheet, where Python's signal handler waits),
+    so Celery killed the pool process and reports it from the worker's main process. Or an
+    error escaped ``run_job`` itself (the soft limit arriving while the result was saved).
+    Either way nothing else would ever close the record. Only an open record is closed, so a
+    report that comes twice still posts one message.
+    """
+    task = records.load(task_id)
+    if task is None or task.status in ("succeeded", "failed"):
+        return
+    lang = (task.params or {}).get("lang", "es")
+    if isinstance(error, TimeLimitExceeded):
+        limit = error.args[0] if error.args else "?"
+        detail = f"hard time limit exceeded ({limit} s): the process running it was stopped"
+        why = TOO_LONG[lang]
+    elif isinstance(error, SoftTimeLimitExceeded):
+        detail, why = "soft time limit exceeded", TOO_LONG[lang]
+    else:
+        detail = "".join(traceback.format_exception(error, limit=8))
+        why = UNEXPECTED[lang].format(id=task.id)
+    records.fail(task, detail, FAILED[lang].format(kind=task.kind, why=why))

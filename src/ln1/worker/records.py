@@ -9,6 +9,8 @@ work whose files land under the same names and whose rows were never written.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from ln1.artifacts.models import Artifact
 from ln1.artifacts.service import MEDIA_TYPES
 from ln1.conversations.models import Message, Thread
 from ln1.db.base import utcnow
+from ln1.db.engine import make_sync_engine
 from ln1.files.models import File
 from ln1.ids import new_id
 from ln1.tasks.models import Task, TaskStatus
@@ -44,6 +47,12 @@ class TaskRecords:
     def load(self, task_id: str) -> Task | None:
         with self._sessions() as session:
             return session.get(Task, task_id)
+
+    def unfinished(self) -> list[Task]:
+        """Every task still queued or running, oldest first (all companies: a system read)."""
+        with self._sessions() as session:
+            rows = session.scalars(select(Task).where(Task.status.in_(OPEN)).order_by(Task.id))
+            return list(rows)
 
     def files(self, task: Task) -> list[File]:
         """The task's input files, in the order the user gave them (their own files only)."""
@@ -166,3 +175,18 @@ class TaskRecords:
         session.execute(
             update(Thread).where(Thread.id == task.thread_id).values(updated_at=utcnow())
         )
+
+
+@contextmanager
+def passing_records(database_url: str) -> Iterator[TaskRecords]:
+    """Task records on an engine of their own, closed on exit.
+
+    For the worker's main process: Celery forks pool processes from it (at start and after
+    one dies), and a forked process must not inherit open database connections, so the main
+    process keeps none between its rare writes.
+    """
+    engine = make_sync_engine(database_url)
+    try:
+        yield TaskRecords(engine)
+    finally:
+        engine.dispose()

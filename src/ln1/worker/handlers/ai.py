@@ -38,6 +38,7 @@ from ln1.cloudflare import (
 from ln1.config import Settings
 from ln1.files.audio import audio_duration
 from ln1.files.kinds import AUDIO_KINDS
+from ln1.worker.findings import format_count
 from ln1.worker.jobs import Job, JobFailed, Outcome, RetryLater
 
 T = TypeVar("T")
@@ -222,16 +223,20 @@ def _check_audio(job: Job) -> tuple[Path, float | None]:
     if path.stat().st_size > settings.ai_audio_max_bytes:
         limit = settings.ai_audio_max_bytes / (1 << 20)
         raise JobFailed(
-            f"«{file.filename}» supera el límite de {limit:,.1f} MB para transcribir.",
-            f"“{file.filename}” is over the {limit:,.1f} MB transcription limit.",
+            f"«{file.filename}» supera el límite de {format_count(round(limit, 1), 'es')} MB "
+            "para transcribir.",
+            f"“{file.filename}” is over the {format_count(round(limit, 1), 'en')} MB "
+            "transcription limit.",
             "too large",
         )
     seconds = audio_duration(path, file.kind)
     if seconds is not None and seconds > settings.ai_audio_max_seconds:
         limit_s = settings.ai_audio_max_seconds
         raise JobFailed(
-            f"«{file.filename}» dura {seconds:,.0f} s y el límite es {limit_s:,.0f} s.",
-            f"“{file.filename}” lasts {seconds:,.0f} s and the limit is {limit_s:,.0f} s.",
+            f"«{file.filename}» dura {format_count(round(seconds), 'es')} s y el límite es "
+            f"{format_count(round(limit_s), 'es')} s.",
+            f"“{file.filename}” lasts {format_count(round(seconds), 'en')} s and the limit is "
+            f"{format_count(round(limit_s), 'en')} s.",
             "too long",
         )
     return path, seconds
