@@ -156,6 +156,7 @@ def test_image_generation_stores_a_png_while_the_user_keeps_chatting(
     posted = last_message(client, thread)
     assert posted["task_id"] == task_id and posted["route"] == "task"
     assert posted["artifacts"][0]["url"] == artifact["url"] and FLUX in posted["content"]
+    assert posted["written_by"] == "rules"  # fixed wording: the model made the image, not this
 
 
 def test_transcription_of_a_wav_gives_text_segments_and_vtt(ai_user: Tenant, standin: StandIn):
@@ -183,6 +184,7 @@ def test_transcription_of_a_wav_gives_text_segments_and_vtt(ai_user: Tenant, sta
     posted = last_message(client, thread)
     assert "Transcripción de «reunion.wav»" in posted["content"]
     assert "Hola, ventas de marzo." in posted["content"]
+    assert posted["written_by"] == "llm+rules"  # the model's words inside the code's sentence
 
     too_long = upload(client, "larga.wav", wav_bytes(AUDIO_MAX_SECONDS + 1))
     refused = ask(client, thread, "transcribe este audio", [too_long])
@@ -210,6 +212,7 @@ def test_long_text_comes_back_in_the_thread_with_a_markdown_file(ai_user: Tenant
     posted = last_message(client, thread)
     assert posted["content"].startswith(f"Este es el texto que redactó el modelo {LLAMA}")
     assert "texto completo en «texto.md»" not in posted["content"]  # under the chat cap
+    assert posted["written_by"] == "llm+rules"
     [request] = [r for r in standin.requests_for(LLAMA) if "Markdown" in r.body.decode()]
     assert request.json()["max_tokens"] == 2048
 
@@ -228,6 +231,7 @@ def test_rejected_credentials_fail_the_task_at_once_without_retry(
     posted = last_message(client, thread)
     assert posted["content"].startswith("No pude terminar la tarea «image_generation»")
     assert "Cloudflare rechazó las credenciales de Workers AI (HTTP 401)" in posted["content"]
+    assert posted["written_by"] == "rules"
 
 
 def test_server_errors_are_retried_by_celery_until_the_image_comes(

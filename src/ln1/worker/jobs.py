@@ -88,6 +88,9 @@ class Outcome:
     message: str
     artifacts: list[FinishedArtifact] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    # Who wrote ``message``, as on chat answers: "rules" (fixed wording around facts) or
+    # "llm+rules" (a model's text inside a sentence the code writes).
+    written_by: str = "rules"
 
 
 Handler = Callable[[Job], Outcome]
@@ -149,7 +152,14 @@ def run_job(
         why = UNEXPECTED[lang].format(id=task.id)
         records.fail(task, detail, FAILED[lang].format(kind=task.kind, why=why))
         return "failed"
-    records.succeed(task, outcome.result, outcome.artifacts, outcome.message, outcome.data)
+    records.succeed(
+        task,
+        outcome.result,
+        outcome.artifacts,
+        outcome.message,
+        outcome.data,
+        written_by=outcome.written_by,
+    )
     return "succeeded"
 
 

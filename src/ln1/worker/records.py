@@ -96,6 +96,7 @@ class TaskRecords:
         artifacts: list[FinishedArtifact],
         message: str,
         data: dict[str, Any] | None = None,
+        written_by: str = "rules",
     ) -> list[Artifact]:
         """Artifacts, the user's message and the final state, in one transaction.
 
@@ -134,7 +135,11 @@ class TaskRecords:
                 {"id": r.id, "kind": r.kind, "filename": r.filename, "url": f"/v1/artifacts/{r.id}"}
                 for r in rows
             ]
-            details: dict[str, Any] = {"artifacts": refs, "task_result": True}
+            details: dict[str, Any] = {
+                "artifacts": refs,
+                "task_result": True,
+                "written_by": written_by,
+            }
             if data is not None:
                 details["data"] = data
             self._post(session, task, message, details)
@@ -144,7 +149,12 @@ class TaskRecords:
         """The error detail goes to the record; the user gets ``message`` in the thread."""
         with self._sessions.begin() as session:
             if self._finish(session, task, status=TaskStatus.FAILED.value, error=error[:4000]):
-                self._post(session, task, message, {"task_result": True, "failed": True})
+                self._post(
+                    session,
+                    task,
+                    message,
+                    {"task_result": True, "failed": True, "written_by": "rules"},
+                )
 
     @staticmethod
     def _finish(session: Session, task: Task, **values: Any) -> bool:

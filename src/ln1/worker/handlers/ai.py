@@ -284,7 +284,7 @@ def transcription_job(job: Job) -> Outcome:
             f"Transcript of “{file.filename}”{length}, made with {transcript.model} "
             f"({len(segments)} timed segments in “{stem}.vtt”):\n\n{body}"
         )
-    return Outcome(result=result, message=message, artifacts=artifacts)
+    return Outcome(result=result, message=message, artifacts=artifacts, written_by="llm+rules")
 
 
 # -- long_text ---------------------------------------------------------------------------
@@ -342,4 +342,4 @@ def long_text_job(job: Job) -> Outcome:
         also = f" (también en «{filename}», adjunto)" if job.lang == "es" else ""
         intro += also or f" (also in “{filename}”, attached)"
     message = f"{intro}:\n\n{_clip(text, job.lang, filename)}"
-    return Outcome(result=result, message=message, artifacts=artifacts)
+    return Outcome(result=result, message=message, artifacts=artifacts, written_by="llm+rules")
