@@ -25,9 +25,14 @@ def ln1(backend, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_company_and_user_created_while_serving_can_chat_at_once(backend, server) -> None:
     slug = f"cli-{secrets.token_hex(3)}"
-    company = ln1(backend, "admin", "create-company", slug, "--name", "CLI S.A.", "--json")
+    company = ln1(
+        backend, "admin", "create-company", slug, "--name", "CLI S.A.", "--region", "cl", "--json"
+    )
     assert company.returncode == 0, company.stderr
-    assert json.loads(company.stdout)["slug"] == slug
+    assert (json.loads(company.stdout)["slug"], json.loads(company.stdout)["region"]) == (
+        slug,
+        "CL",
+    )
     user = ln1(
         backend,
         "admin",
@@ -46,6 +51,7 @@ def test_company_and_user_created_while_serving_can_chat_at_once(backend, server
     headers = {"Authorization": f"Bearer {created['api_key']}"}
     me = httpx.get(f"{server.url}/v1/me", headers=headers).json()
     assert (me["company"]["slug"], me["role"]) == (slug, "analyst")
+    assert me["company"]["region"] == "CL"
 
     revoked = ln1(backend, "admin", "revoke-key", created["key_id"])
     assert revoked.returncode == 0, revoked.stderr
@@ -123,6 +129,16 @@ def test_unknown_role_is_refused(backend) -> None:
     )
     assert out.returncode == 2
     assert "owner" in out.stderr
+
+
+def test_unknown_region_is_refused_with_a_clear_error(backend) -> None:
+    slug = f"cli-{secrets.token_hex(3)}"
+    out = ln1(backend, "admin", "create-company", slug, "--region", "XX")
+    assert out.returncode == 1
+    assert "unknown region 'XX': use an ISO 3166-1 alpha-2 country code" in out.stdout
+    again = ln1(backend, "admin", "create-company", slug, "--json")  # nothing was half-created
+    assert again.returncode == 0, again.stdout
+    assert json.loads(again.stdout)["region"] is None  # numbers follow the time zone's country
 
 
 def test_bad_slug_is_refused(backend) -> None:

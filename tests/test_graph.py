@@ -6,32 +6,57 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from ln1.artifacts.storage import LocalStorage
 from ln1.config import Settings
+from ln1.conversations.models import Thread
 from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
 from ln1.db.tenant import scope_session
+from ln1.files.models import File
 from ln1.orchestrator.checkpoint import open_checkpointer
 from ln1.orchestrator.deps import OrchestratorDeps, run_config
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.runners.hub import RunnerHub
+from ln1.tasks.models import Task
 from ln1.tenancy.models import Role
 from ln1.tenancy.service import authenticate, create_company, create_user, issue_key
 from ln1.worker.celery_app import make_celery
 from tests.conftest import MODEL_CACHE
 
 
-async def run_turns(tmp: Path, threshold: float, messages: list[str]) -> list[dict]:
+async def run_turns(
+    tmp: Path,
+    threshold: float,
+    messages: list[str],
+    timezone: str = "America/Lima",
+    region: str | None = None,
+    file_ids: list[str] | None = None,
+) -> list[dict]:
     settings = Settings(data_dir=tmp, cache_dir=MODEL_CACHE, intent_threshold=threshold)
     upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
-        company = await create_company(session, "g", "Graph SA", "America/Lima", "es")
+        company = await create_company(session, "g", "Graph SA", timezone, "es", region)
         user = await create_user(session, company, "a@g.example", Role.ADMIN, "Ana")
         key = await issue_key(session, user, company)
+        session.add(Thread(id="thr_graph", company_id=company.id, user_id=user.id))
+        for file_id in file_ids or []:  # records only: a task is queued, never run here
+            session.add(
+                File(
+                    id=file_id,
+                    company_id=company.id,
+                    user_id=user.id,
+                    filename=f"{file_id}.xlsx",
+                    kind="xlsx",
+                    size=1,
+                    sha256="0" * 64,
+                    storage_key=f"{company.id}/files/{file_id}",
+                )
+            )
         await session.commit()
     intent_engine = IntentEngine.load_or_train(MODEL_CACHE, threshold=threshold)
     hub = RunnerHub(sessionmaker, heartbeat_timeout_s=35, order_timeout_s=5)
@@ -52,7 +77,7 @@ async def run_turns(tmp: Path, threshold: float, messages: list[str]) -> list[di
         for message in messages:
             results.append(
                 await graph.ainvoke(
-                    {"message": message, "file_ids": []},
+                    {"message": message, "file_ids": file_ids or []},
                     run_config("thr_graph", deps, principal, session),
                     durability="exit",
                 )
@@ -102,3 +127,40 @@ def test_confident_engine_routes_data_questions_to_the_runner(tmp_path: Path, me
     [state] = asyncio.run(run_turns(tmp_path, 0.0, [message]))
     assert (state["route"], state["intent"]) == ("runner", "data_query")
     assert state["slots"]["period"]["label"] == "yesterday"
+
+
+@pytest.mark.parametrize(
+    ("timezone", "region", "numbers_of"),
+    [
+        ("America/Lima", None, "PE"),
+        ("Europe/Madrid", None, "ES"),
+        ("America/Santiago", None, "CL"),
+        ("Europe/Madrid", "MX", "MX"),  # the company's own region wins over its time zone
+    ],
+)
+def test_every_turn_knows_whose_way_of_writing_numbers_to_follow(
+    tmp_path: Path, timezone: str, region: str | None, numbers_of: str
+) -> None:
+    [state] = asyncio.run(run_turns(tmp_path, 0.0, ["hola"], timezone=timezone, region=region))
+    assert state["region"] == numbers_of
+
+
+def test_a_task_carries_the_companys_country_so_the_worker_writes_numbers_alike(
+    tmp_path: Path,
+) -> None:
+    [state] = asyncio.run(
+        run_turns(tmp_path, 0.0, ["analiza este archivo"], "America/Santiago", file_ids=["file_g1"])
+    )
+    assert state["route"] == "task", state["reply"]
+    task = asyncio.run(task_params(tmp_path))
+    assert (task["lang"], task["region"]) == ("es", "CL")
+
+
+async def task_params(tmp: Path) -> dict:
+    engine = make_engine(Settings(data_dir=tmp, cache_dir=MODEL_CACHE).sqlalchemy_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            [task] = (await session.scalars(select(Task))).all()
+            return task.params
+    finally:
+        await engine.dispose()

@@ -122,14 +122,24 @@ def create_company(
     name: Annotated[str | None, typer.Option()] = None,
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "America/Lima",
     language: Annotated[str, typer.Option(help="es or en")] = "es",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="Country code (ISO 3166-1 alpha-2: PE, MX, ES, CL …): how answers write "
+            "numbers. Default: the time zone's country."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """A new company; an unknown --region (or time zone, language, slug) exits 1."""
     from ln1.tenancy.service import create_company as create
 
-    company = _with_session(_settings(), lambda s: create(s, slug, name, timezone, language))
+    company = _with_session(
+        _settings(), lambda s: create(s, slug, name, timezone, language, region)
+    )
     _emit(
         as_json,
-        {"id": company.id, "slug": company.slug, "name": company.name},
+        {"id": company.id, "slug": company.slug, "name": company.name, "region": company.region},
         f"company {company.slug} created ({company.id})",
     )
 

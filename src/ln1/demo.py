@@ -21,6 +21,7 @@ DEMO_NAME = "Comercial Demo S.A.C."
 DEMO_ADMIN_EMAIL = "ana.torres@demo.example"
 DEMO_ADMIN_NAME = "Ana Torres"
 DEMO_TIMEZONE = "America/Lima"
+DEMO_REGION = "PE"  # a Peruvian company: "S/ 12,345.67"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ async def seed_demo(session: AsyncSession) -> DemoSeed:
     """Create the demo company and its admin; a second call changes nothing."""
     if await session.scalar(select(Company).where(Company.slug == DEMO_SLUG)) is not None:
         return DemoSeed(created=False, key=None)
-    company = await create_company(session, DEMO_SLUG, DEMO_NAME, DEMO_TIMEZONE, "es")
+    company = await create_company(
+        session, DEMO_SLUG, DEMO_NAME, DEMO_TIMEZONE, "es", region=DEMO_REGION
+    )
     admin = await create_user(session, company, DEMO_ADMIN_EMAIL, Role.ADMIN, DEMO_ADMIN_NAME)
     key = await issue_key(session, admin, company)
     await session.commit()

@@ -54,6 +54,23 @@ def test_compare_report_shows_counts_deltas_and_samples_in_the_users_language(
     assert result.charts == 2
 
 
+def test_a_spanish_comparison_for_a_company_in_argentina_swaps_the_separators(
+    tmp_path: Path, compare_source: dict[str, Any]
+) -> None:
+    result = build_report(
+        "compare", compare_source, tmp_path / "c.pdf", "es", generated_on=TODAY, region="AR"
+    )
+
+    text = " ".join(page_texts(result.path))
+    for expected in [
+        "30 filas solo en A, 0 solo en B y 1.234 con cambios.",
+        "S/ 805.000,00",
+        "+S/ 6.000,00, +0,7%",
+        "… y 1.231 filas más.",
+    ]:
+        assert expected in text, expected
+
+
 def test_compare_report_pages_are_a4_and_the_charts_are_drawn(
     tmp_path: Path, compare_source: dict[str, Any]
 ) -> None:

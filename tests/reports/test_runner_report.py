@@ -11,6 +11,7 @@ import pytest
 from ln1.reports import InvalidSource, UnknownReportKind, build_report
 from ln1.reports.content import Chart
 from ln1.reports.runner import ROW_CAP, runner_report
+from ln1.runners.summary import summarize
 from tests.reports.conftest import A4_POINTS, TODAY, daily_rows, page_texts, render
 
 EXPECTED = {
@@ -60,6 +61,34 @@ def test_runner_report_says_summary_period_and_totals_in_the_users_language(
     for expected in EXPECTED[lang]:
         assert expected in text, expected
     assert result.pages == 1 and result.charts == 1 and result.lang == lang
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("CL", ["S/ 196.345,85", "Lima lidera con S/ 120.345,50", "120.345,50", "1.000,10"]),
+        ("ES", ["S/ 196.345,85", "Lima lidera con S/ 120.345,50", "1000,10", "unidades 545"]),
+        ("PE", ["S/ 196,345.85", "Lima lidera con S/ 120,345.50", "120,345.50", "1,000.10"]),
+    ],
+)
+def test_a_spanish_report_writes_numbers_the_companys_way_like_its_chat(
+    tmp_path: Path, runner_source: dict[str, Any], region: str, expected: list[str]
+) -> None:
+    result = build(runner_source, tmp_path / "r.pdf", "es", region=region)
+
+    text = " ".join(page_texts(result.path))
+    for number in expected:
+        assert number in text, number
+    assert result.summary == summarize(
+        runner_source["columns"],
+        runner_source["rows"],
+        total_rows=len(runner_source["rows"]),
+        truncated=False,
+        period=runner_source["period"],
+        query_description=runner_source["description"],
+        lang="es",
+        region=region,
+    )
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

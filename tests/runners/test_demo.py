@@ -33,6 +33,8 @@ def test_the_demo_answers_its_sales_questions_with_its_own_runner(
                 break
             time.sleep(0.2)
         assert [(r["name"], r["status"]) for r in runners] == [("ventas-demo", "online")]
+        # A Peruvian company: its Spanish answers write "S/ 476,526.70", not "476.526,70".
+        assert client.get("/v1/me").json()["company"]["region"] == "PE"
         thread = client.post("/v1/threads").json()["id"]
         expected = {
             "Dame las ventas de ayer": "fecha",
@@ -44,6 +46,8 @@ def test_the_demo_answers_its_sales_questions_with_its_own_runner(
             assert reply["route"] == "runner", reply
             assert reply["data"]["columns"][0] == first_column, reply
             assert reply["data"]["rows"], reply
+            if first_column == "region":  # a month of sales: thousands, so a separator shows
+                assert re.search(r"ventas S/ \d{1,3}(,\d{3})+\.\d\d;", reply["content"]), reply
         top = reply["data"]
         assert len(top["rows"]) == 10
         sales = [row[top["columns"].index("ventas")] for row in top["rows"]]

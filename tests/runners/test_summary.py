@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from ln1.numbers import format_money
 from ln1.runners.matching import DEFAULT_PERIOD_LABEL
 from ln1.runners.summary import (
     DATA_ROW_CAP,
-    format_money,
     json_safe,
     rows_for_data,
     summarize,
@@ -51,6 +53,32 @@ def test_spanish_summary_names_the_question_the_dates_and_the_count() -> None:
 def test_spanish_money_uses_soles_with_peruvian_separators() -> None:
     text = region_summary("es")
     assert "Suma de las 3 filas: ventas S/ 274,708.85; unidades 7,318." in text
+    assert region_summary("es", region="PE") == text
+    assert "ventas S/ 274,708.85; unidades 7,318." in region_summary("es", region="MX")
+
+
+@pytest.mark.parametrize(
+    ("region", "units"),
+    [("CL", "7.318"), ("AR", "7.318"), ("ES", "7318")],  # Spain groups from five digits
+)
+def test_spanish_of_chile_argentina_or_spain_swaps_the_separators(region: str, units: str) -> None:
+    text = region_summary("es", region=region)
+    assert f"Suma de las 3 filas: ventas S/ 274.708,85; unidades {units}." in text
+    assert "Lima lidera con S/ 203.431,40 (74% de la suma)." in text
+
+
+def test_counts_in_sentences_follow_the_region_too() -> None:
+    text = region_summary("es", region="CL", total_rows=12000, truncated=True, shown=200)
+    assert "Los totales cubren solo las primeras 3 filas." in text
+    assert "Muestro las primeras 200 de 12.000 filas" in text
+    assert ": 12.000 filas." in text
+
+
+@pytest.mark.parametrize("region", [None, "PE", "ES", "CL"])
+def test_english_summaries_ignore_the_region(region: str | None) -> None:
+    assert "Sum of the 3 rows: sales PEN 274,708.85; units 7,318." in region_summary(
+        "en", region=region
+    )
 
 
 def test_english_summary_uses_the_currency_code_and_iso_dates() -> None:
@@ -187,6 +215,7 @@ def test_a_description_in_one_language_is_used_as_it_is() -> None:
 
 def test_format_money_rounds_to_the_cent() -> None:
     assert format_money(Decimal("1234567.891"), "PEN", "es") == "S/ 1,234,567.89"
+    assert format_money(Decimal("1234567.891"), "PEN", "es", "CL") == "S/ 1.234.567,89"
     assert format_money(Decimal("-5"), "USD", "en") == "USD -5.00"
 
 

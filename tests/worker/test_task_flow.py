@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 
 import httpx
@@ -74,6 +75,9 @@ def test_compare_two_workbooks_and_get_a_pdf_while_chatting(user: Tenant, stack)
         reader.join(timeout=30)
         [posted] = found
         assert posted["task_id"] == task_id and "Comparé «ventas octubre.xlsx»" in posted["content"]
+        # The company is in Lima: the chat handed its country to the task, so the worker
+        # writes counts as a Peruvian reads them ("3,990", not "3.990").
+        assert re.search(r" \d,\d{3} siguen iguales", posted["content"]), posted["content"]
         assert {x["id"] for x in posted["artifacts"]} == {x["id"] for x in task["artifacts"]}
 
         messages = client.get(f"/v1/threads/{thread}").json()["messages"]

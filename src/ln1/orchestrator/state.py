@@ -43,6 +43,7 @@ class OrchestratorState(TypedDict, total=False):
     company_id: str
     company_name: str
     timezone: str
+    region: str | None  # the country whose way of writing numbers answers follow (ln1.numbers)
     user_id: str
     user_name: str
     role: str

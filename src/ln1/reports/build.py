@@ -59,6 +59,7 @@ def build_report(
     company: str | None = None,
     progress: ProgressCallback | None = None,
     generated_on: date | None = None,
+    region: str | None = None,
 ) -> ReportResult:
     """Write a PDF report of ``source`` (see :mod:`ln1.reports.sources`) to ``out_path``.
 
@@ -66,7 +67,9 @@ def build_report(
     ``title`` replaces the default one ("Perfil de datos: ventas.xlsx" …); ``company`` is
     printed in every page's header. ``generated_on`` is the date in the header, default
     today on this machine: pass the company's local date (and pass it again on a retry, so
-    the retried file is identical).
+    the retried file is identical). ``region`` is the company's country
+    (:func:`ln1.numbers.company_region`): numbers are written as its readers write them,
+    the same way as in the chat; None gives the default convention ("1,234.56").
 
     Raises :class:`~ln1.reports.errors.UnknownReportKind` for a bad ``kind`` and
     :class:`~ln1.reports.errors.InvalidSource` for a source that does not follow the
@@ -77,12 +80,12 @@ def build_report(
     if kind not in KINDS:
         raise UnknownReportKind(f"unknown report kind {kind!r}; expected one of {KINDS}")
     report_progress("reading", 0.0)
-    report = _content(kind, source, language, title, report_progress)
+    report = _content(kind, source, language, title, report_progress, region)
     charts = [block for block in report.blocks if isinstance(block, content.Chart)]
     images: list[tuple[bytes, float, float]] = []
     for index, chart in enumerate(charts):
         report_progress("charts", 0.3 + 0.4 * index / len(charts))
-        images.append(render_png(chart, language))
+        images.append(render_png(chart, language, region))
     report_progress("layout", 0.7)
     target = Path(out_path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +96,7 @@ def build_report(
         company=company or "",
         date_text=label("generated", language, date=fmt_date(day, language)),
         lang=language,
+        region=region,
     )
     try:
         pages = write_pdf(report, temporary, frame, company, images)
@@ -121,12 +125,13 @@ def _content(
     lang: Lang,
     title: str | None,
     progress: ProgressCallback,
+    region: str | None,
 ) -> content.Report:
     if kind == "ingest":
-        return ingest_report(source, lang, title, progress)  # type: ignore[arg-type]
+        return ingest_report(source, lang, title, progress, region)  # type: ignore[arg-type]
     if kind == "compare":
-        return compare_report(source, lang, title)  # type: ignore[arg-type]
-    return runner_report(source, lang, title)  # type: ignore[arg-type]
+        return compare_report(source, lang, title, region)  # type: ignore[arg-type]
+    return runner_report(source, lang, title, region)  # type: ignore[arg-type]
 
 
 def _ignore(_stage: str, _fraction: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 import matplotlib
 
@@ -20,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
+from ln1.numbers import format_fixed
 from ln1.reports.content import Chart
 from ln1.reports.text import Lang, clean
 
@@ -37,16 +39,20 @@ _STYLE = {
 }
 
 
-def render_png(chart: Chart, lang: Lang) -> tuple[bytes, float, float]:
-    """Draw ``chart``; return the PNG and its size in inches (width, height)."""
+def render_png(chart: Chart, lang: Lang, region: str | None = None) -> tuple[bytes, float, float]:
+    """Draw ``chart``; return the PNG and its size in inches (width, height).
+
+    Axis numbers are written like the report's tables, the company's way (``region``).
+    """
     with matplotlib.rc_context(_STYLE):
         height = _height(chart)
         figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
         axes = figure.add_subplot()
+        values = _value_formatter(lang, region)
         if chart.kind == "line":
-            _draw_lines(axes, chart, lang)
+            _draw_lines(axes, chart, lang, values)
         else:
-            _draw_bars(axes, chart)
+            _draw_bars(axes, chart, values)
         axes.set_title(clean(chart.title, 90), loc="left", fontsize=10, fontweight="bold")
         if len(chart.series) > 1:  # below the plot, where it hides no bar or line
             figure.legend(loc="outside lower center", ncols=len(chart.series), frameon=False)
@@ -67,20 +73,19 @@ def _short(text: str) -> str:
     return clean(text, _LABEL_CHARS)
 
 
-def _value_formatter() -> FuncFormatter:
-    """Axis numbers as the report writes them: "1,234,000"; billions as "1.25B"."""
+def _value_formatter(lang: Lang, region: str | None) -> FuncFormatter:
+    """Axis numbers as the report writes them: "1,234,000" (or "1.234.000"); "1.25B"."""
 
     def fmt(value: float, _position: int) -> str:
         if abs(value) >= 1e9:
-            return f"{value / 1e9:,.2f}B"
-        if abs(value) >= 100 or value == int(value):
-            return f"{value:,.0f}"
-        return f"{value:,.2f}"
+            return format_fixed(Decimal(repr(float(value) / 1e9)), 2, lang, region) + "B"
+        places = 0 if abs(value) >= 100 or value == int(value) else 2
+        return format_fixed(Decimal(repr(float(value))), places, lang, region)
 
     return FuncFormatter(fmt)
 
 
-def _draw_bars(axes: Axes, chart: Chart) -> None:
+def _draw_bars(axes: Axes, chart: Chart, values: FuncFormatter) -> None:
     """Horizontal bars, first label at the top; side by side when there are two series."""
     count = len(chart.series)
     positions = range(len(chart.labels))
@@ -96,7 +101,7 @@ def _draw_bars(axes: Axes, chart: Chart) -> None:
         )
     axes.set_yticks(list(positions), [_short(text) for text in chart.labels])
     axes.invert_yaxis()
-    axes.xaxis.set_major_formatter(_value_formatter())
+    axes.xaxis.set_major_formatter(values)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     axes.axvline(0, color="#666666", linewidth=0.6)
@@ -104,7 +109,7 @@ def _draw_bars(axes: Axes, chart: Chart) -> None:
         axes.set_xlabel(clean(chart.value_label, 60))
 
 
-def _draw_lines(axes: Axes, chart: Chart, lang: Lang) -> None:
+def _draw_lines(axes: Axes, chart: Chart, lang: Lang, values: FuncFormatter) -> None:
     """One line per series over real dates, with date ticks in the report's format."""
     for index, series in enumerate(chart.series):
         axes.plot(
@@ -124,7 +129,7 @@ def _draw_lines(axes: Axes, chart: Chart, lang: Lang) -> None:
     else:
         axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3))
     axes.xaxis.set_major_formatter(FuncFormatter(_date_formatter(lang, chart.monthly)))
-    axes.yaxis.set_major_formatter(_value_formatter())
+    axes.yaxis.set_major_formatter(values)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     if chart.value_label:

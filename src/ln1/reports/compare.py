@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from ln1.numbers import CURRENCY_SYMBOLS
 from ln1.reports import content
 from ln1.reports.errors import InvalidSource
 from ln1.reports.sources import CompareSource, GroupTotal
@@ -38,8 +39,10 @@ TOTALS_ROWS = 200
 _SAMPLES = (("only_a", "sample_only_a"), ("only_b", "sample_only_b"), ("changed", "sample_changed"))
 
 
-def compare_report(source: CompareSource, lang: Lang, title: str | None) -> content.Report:
-    """The blocks of a comparison report."""
+def compare_report(
+    source: CompareSource, lang: Lang, title: str | None, region: str | None = None
+) -> content.Report:
+    """The blocks of a comparison report, numbers written the way of ``region``'s readers."""
     _validate(source)
     a_name = clean(str(source["a_name"]), 80)
     b_name = clean(str(source["b_name"]), 80)
@@ -49,7 +52,7 @@ def compare_report(source: CompareSource, lang: Lang, title: str | None) -> cont
         ((str(name), int(count)) for name, count in source["changed_by_column"].items()),
         key=lambda item: (-item[1], item[0]),
     )
-    summary = _summary(source, a_name, b_name, by_column, totals, currency, lang)
+    summary = _summary(source, a_name, b_name, by_column, totals, currency, lang, region)
     report = content.Report(
         title=title or label("title_compare", lang, a=a_name, b=b_name), summary=summary
     )
@@ -61,32 +64,34 @@ def compare_report(source: CompareSource, lang: Lang, title: str | None) -> cont
         ("A", a_name),
         ("B", b_name),
         (label("keys", lang), clean(", ".join(str(key) for key in source["keys"]), 200) or "—"),
-        (label("only_a", lang), fmt_int(source["only_a"])),
-        (label("only_b", lang), fmt_int(source["only_b"])),
-        (label("changed", lang), fmt_int(source["changed"])),
+        (label("only_a", lang), fmt_int(source["only_a"], lang, region)),
+        (label("only_b", lang), fmt_int(source["only_b"], lang, region)),
+        (label("changed", lang), fmt_int(source["changed"], lang, region)),
     ]
     if source.get("unchanged") is not None:
-        figures.append((label("unchanged", lang), fmt_int(int(source["unchanged"] or 0))))
+        unchanged = fmt_int(int(source["unchanged"] or 0), lang, region)
+        figures.append((label("unchanged", lang), unchanged))
     blocks.append(
         content.Table(columns=("", ""), rows=tuple(figures), numeric=(False, False), header=False)
     )
     if by_column:
         blocks.append(content.Heading(label("changes_by_column", lang)))
-        blocks.append(_by_column_table(by_column, source["changed"], lang))
+        blocks.append(_by_column_table(by_column, source["changed"], lang, region))
         if any(count for _, count in by_column):
             blocks.append(_by_column_chart(by_column, lang))
     if totals:
         group = clean(str(source.get("group_by") or label("group", lang)), 60)
         blocks.append(content.Heading(label("totals_by", lang, group=group)))
-        blocks.append(_totals_table(totals, currency, lang))
-        blocks.append(_totals_chart(totals, group, a_name, b_name, currency, lang))
+        blocks.append(_totals_table(totals, currency, lang, region))
+        blocks.append(_totals_chart(totals, group, a_name, b_name, currency, lang, region))
     samples = source.get("samples") or {}
     sample_blocks: list[content.Block] = []
     for key, heading in _SAMPLES:
         path = samples.get(key)
         if path:
             sample_blocks.append(content.Heading(label(heading, lang), level=2))
-            sample_blocks.extend(_sample(Path(path), int(source.get(key) or 0), lang))  # type: ignore[call-overload]
+            found = int(source.get(key) or 0)  # type: ignore[call-overload]
+            sample_blocks.extend(_sample(Path(path), found, lang, region))
     if sample_blocks:
         blocks.append(content.Heading(label("samples", lang)))
         blocks.extend(sample_blocks)
@@ -123,8 +128,10 @@ def _with_delta(row: GroupTotal) -> GroupTotal:
     return {**row, "delta": delta}  # type: ignore[typeddict-item]
 
 
-def _amount(value: Any, currency: str | None, lang: Lang) -> str:
-    return fmt_money(value, currency, lang) if currency else fmt_number(value, 2)
+def _amount(value: Any, currency: str | None, lang: Lang, region: str | None) -> str:
+    if currency:
+        return fmt_money(value, currency, lang, region)
+    return fmt_number(value, lang, region, 2)
 
 
 def _summary(
@@ -135,7 +142,14 @@ def _summary(
     totals: list[GroupTotal],
     currency: str | None,
     lang: Lang,
+    region: str | None,
 ) -> str:
+    def n(value: int) -> str:
+        return fmt_int(value, lang, region)
+
+    def amount(value: Any) -> str:
+        return _amount(value, currency, lang, region)
+
     keys = clean(", ".join(str(key) for key in source["keys"]), 120)
     only_a, only_b, changed = source["only_a"], source["only_b"], source["changed"]
     if lang == "es":
@@ -145,8 +159,7 @@ def _summary(
             parts[0] += "no hay diferencias entre las filas."
         else:
             parts[0] += (
-                f"{fmt_int(only_a)} filas solo en A, {fmt_int(only_b)} solo en B y "
-                f"{fmt_int(changed)} con cambios."
+                f"{n(only_a)} filas solo en A, {n(only_b)} solo en B y {n(changed)} con cambios."
             )
     else:
         parts = [f"Compared “{a_name}” (A) with “{b_name}” (B)"]
@@ -155,11 +168,10 @@ def _summary(
             parts[0] += "the rows do not differ."
         else:
             parts[0] += (
-                f"{fmt_int(only_a)} rows only in A, {fmt_int(only_b)} only in B and "
-                f"{fmt_int(changed)} changed."
+                f"{n(only_a)} rows only in A, {n(only_b)} only in B and {n(changed)} changed."
             )
     if by_column and by_column[0][1] > 0:
-        name, count = clean(by_column[0][0], 60), fmt_int(by_column[0][1])
+        name, count = clean(by_column[0][0], 60), n(by_column[0][1])
         parts.append(
             f"La columna con más cambios es «{name}» ({count} filas)."
             if lang == "es"
@@ -171,22 +183,20 @@ def _summary(
         delta = total_b - total_a
         value = clean(str(source.get("value_column") or ""), 40)
         what = (f"de {value} " if value else "") if lang == "es" else (f"{value} " if value else "")
-        change = fmt_signed(delta, currency, lang)
-        share = fmt_percent(delta, total_a, signed=True)
+        change = fmt_signed(delta, currency, lang, region)
+        share = fmt_percent(delta, total_a, lang, region, signed=True)
         change += f", {share}" if share else ""
         parts.append(
-            f"Total {what}en A {_amount(total_a, currency, lang)}, en B "
-            f"{_amount(total_b, currency, lang)} ({change})."
+            f"Total {what}en A {amount(total_a)}, en B {amount(total_b)} ({change})."
             if lang == "es"
-            else f"Total {what}in A {_amount(total_a, currency, lang)}, in B "
-            f"{_amount(total_b, currency, lang)} ({change})."
+            else f"Total {what}in A {amount(total_a)}, in B {amount(total_b)} ({change})."
         )
         biggest = max(
             totals, key=lambda row: (abs(number(row.get("delta")) or 0), str(row["group"]))
         )
         if number(biggest.get("delta")):
-            group = fmt_value(biggest["group"], lang, 60) or label("empty_value", lang)
-            moved = fmt_signed(biggest.get("delta"), currency, lang)
+            group = fmt_value(biggest["group"], lang, region, 60) or label("empty_value", lang)
+            moved = fmt_signed(biggest.get("delta"), currency, lang, region)
             parts.append(
                 f"La mayor diferencia está en {group} ({moved})."
                 if lang == "es"
@@ -195,11 +205,17 @@ def _summary(
     return " ".join(parts)
 
 
-def _by_column_table(by_column: list[tuple[str, int]], changed: int, lang: Lang) -> content.Table:
+def _by_column_table(
+    by_column: list[tuple[str, int]], changed: int, lang: Lang, region: str | None
+) -> content.Table:
     return content.Table(
         columns=(label("column", lang), label("changed_rows", lang), "%"),
         rows=tuple(
-            (clean(name, 80), fmt_int(count), fmt_percent(count, changed))
+            (
+                clean(name, 80),
+                fmt_int(count, lang, region),
+                fmt_percent(count, changed, lang, region),
+            )
             for name, count in by_column
         ),
         numeric=(False, True, True),
@@ -216,19 +232,21 @@ def _by_column_chart(by_column: list[tuple[str, int]], lang: Lang) -> content.Ch
     )
 
 
-def _totals_table(totals: list[GroupTotal], currency: str | None, lang: Lang) -> content.Table:
+def _totals_table(
+    totals: list[GroupTotal], currency: str | None, lang: Lang, region: str | None
+) -> content.Table:
     def row(group: str, a: Any, b: Any, delta: Any) -> tuple[str, ...]:
         return (
             group,
-            _amount(a, currency, lang),
-            _amount(b, currency, lang),
-            fmt_signed(delta, currency, lang),
-            fmt_percent(delta, a, signed=True),
+            _amount(a, currency, lang, region),
+            _amount(b, currency, lang, region),
+            fmt_signed(delta, currency, lang, region),
+            fmt_percent(delta, a, lang, region, signed=True),
         )
 
     body = tuple(
         row(
-            fmt_value(total["group"], lang, 80) or label("empty_value", lang),
+            fmt_value(total["group"], lang, region, 80) or label("empty_value", lang),
             total.get("a"),
             total.get("b"),
             total.get("delta"),
@@ -254,6 +272,7 @@ def _totals_chart(
     b_name: str,
     currency: str | None,
     lang: Lang,
+    region: str | None,
 ) -> content.Chart:
     """A next to B for the biggest groups."""
     ranked = sorted(
@@ -265,12 +284,14 @@ def _totals_chart(
     )[:CHART_BARS]
     title = label("totals_by", lang, group=group)
     if len(totals) > CHART_BARS:
-        title += f" ({label('top_of', lang, shown=CHART_BARS, total=fmt_int(len(totals)))})"
+        total = fmt_int(len(totals), lang, region)
+        title += f" ({label('top_of', lang, shown=CHART_BARS, total=total)})"
     return content.Chart(
         kind="hbar",
         title=title,
         labels=tuple(
-            fmt_value(row["group"], lang, 40) or label("empty_value", lang) for row in ranked
+            fmt_value(row["group"], lang, region, 40) or label("empty_value", lang)
+            for row in ranked
         ),
         series=(
             content.Series(f"A: {a_name}", tuple(float(number(r.get("a")) or 0) for r in ranked)),
@@ -281,16 +302,18 @@ def _totals_chart(
 
 
 def _symbol(currency: str | None) -> str:
-    return {"PEN": "S/", "USD": "US$", "EUR": "€"}.get(currency or "", currency or "")
+    return CURRENCY_SYMBOLS.get(currency or "", currency or "")
 
 
-def _sample(path: Path, count: int, lang: Lang) -> list[content.Block]:
+def _sample(path: Path, count: int, lang: Lang, region: str | None) -> list[content.Block]:
     """The first rows of a sample file; ``count`` is how many such rows the comparison found."""
     frame = pl.scan_parquet(path).head(SAMPLE_ROWS).collect()
     if frame.height == 0:
         return [content.Paragraph(label("no_data", lang))]
     numeric = tuple(dtype.is_numeric() for dtype in frame.dtypes)
-    rows = tuple(tuple(fmt_value(value, lang) for value in row) for row in frame.iter_rows())
+    rows = tuple(
+        tuple(fmt_value(value, lang, region) for value in row) for row in frame.iter_rows()
+    )
     return [
         content.Table(
             columns=tuple(frame.columns),

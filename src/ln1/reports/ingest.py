@@ -54,11 +54,15 @@ def ingest_report(
     lang: Lang,
     title: str | None,
     progress: Callable[[str, float], None],
+    region: str | None = None,
 ) -> content.Report:
-    """The blocks of an ingest report; ``progress`` hears "reading" per sheet (0 → 0.3)."""
+    """The blocks of an ingest report; ``progress`` hears "reading" per sheet (0 → 0.3).
+
+    ``region`` is the company's country: numbers are written its way (:mod:`ln1.numbers`).
+    """
     sheets = _validated(source)
     filename = clean(str(source.get("filename") or ""), 120) or "—"
-    summary = _summary(filename, sheets, lang)
+    summary = _summary(filename, sheets, lang, region)
     report = content.Report(
         title=title or label("title_ingest", lang, name=filename), summary=summary
     )
@@ -81,9 +85,9 @@ def ingest_report(
                 rows=tuple(
                     (
                         clean(str(sheet["name"]), 80),
-                        fmt_int(sheet["rows"]),
-                        fmt_int(len(sheet["columns"])),
-                        fmt_int(sheet.get("duplicates") or 0),
+                        fmt_int(sheet["rows"], lang, region),
+                        fmt_int(len(sheet["columns"]), lang, region),
+                        fmt_int(sheet.get("duplicates") or 0, lang, region),
                     )
                     for sheet in sheets
                 ),
@@ -92,7 +96,7 @@ def ingest_report(
         )
     for index, sheet in enumerate(sheets):
         progress("reading", 0.3 * index / len(sheets))
-        blocks.extend(_sheet_blocks(sheet, lang))
+        blocks.extend(_sheet_blocks(sheet, lang, region))
     return report
 
 
@@ -120,49 +124,53 @@ def _validated(source: IngestSource) -> list[SheetProfile]:
     return sheets
 
 
-def _summary(filename: str, sheets: Sequence[SheetProfile], lang: Lang) -> str:
+def _summary(filename: str, sheets: Sequence[SheetProfile], lang: Lang, region: str | None) -> str:
     """ "«ventas.xlsx»: 2 hojas, 12,345 filas en total. Hoja «Ventas»: …"."""
     total = sum(sheet["rows"] for sheet in sheets)
     count = len(sheets)
+    sheets_text, rows_text = fmt_int(count, lang, region), fmt_int(total, lang, region)
     if lang == "es":
         parts = [
-            f"«{filename}»: {fmt_int(count)} {'hoja' if count == 1 else 'hojas'}, "
-            f"{fmt_int(total)} {'fila' if total == 1 else 'filas'} en total."
+            f"«{filename}»: {sheets_text} {'hoja' if count == 1 else 'hojas'}, "
+            f"{rows_text} {'fila' if total == 1 else 'filas'} en total."
         ]
     else:
         parts = [
-            f"“{filename}”: {fmt_int(count)} {'sheet' if count == 1 else 'sheets'}, "
-            f"{fmt_int(total)} {'row' if total == 1 else 'rows'} in all."
+            f"“{filename}”: {sheets_text} {'sheet' if count == 1 else 'sheets'}, "
+            f"{rows_text} {'row' if total == 1 else 'rows'} in all."
         ]
     for sheet in sheets[:5]:
-        parts.append(_sheet_sentence(sheet, lang))
+        parts.append(_sheet_sentence(sheet, lang, region))
     if count > 5:
         more = count - 5
         parts.append(f"Y {more} hojas más." if lang == "es" else f"And {more} more sheets.")
     return " ".join(parts)
 
 
-def _sheet_sentence(sheet: SheetProfile, lang: Lang) -> str:
+def _sheet_sentence(sheet: SheetProfile, lang: Lang, region: str | None) -> str:
+    def n(value: int) -> str:
+        return fmt_int(value, lang, region)
+
     name = clean(str(sheet["name"]), 60)
     rows, columns = sheet["rows"], len(sheet["columns"])
     duplicates = sheet.get("duplicates") or 0
     with_nulls = sum(1 for column in sheet["columns"] if (column.get("nulls") or 0) > 0)
     if lang == "es":
-        text = f"Hoja «{name}»: {fmt_int(rows)} filas y {fmt_int(columns)} columnas"
+        text = f"Hoja «{name}»: {n(rows)} filas y {n(columns)} columnas"
         if duplicates:
-            text += f"; {fmt_int(duplicates)} filas duplicadas"
+            text += f"; {n(duplicates)} filas duplicadas"
         if with_nulls:
-            text += f"; {fmt_int(with_nulls)} columnas con valores vacíos"
+            text += f"; {n(with_nulls)} columnas con valores vacíos"
         return text + "."
-    text = f"Sheet “{name}”: {fmt_int(rows)} rows and {fmt_int(columns)} columns"
+    text = f"Sheet “{name}”: {n(rows)} rows and {n(columns)} columns"
     if duplicates:
-        text += f"; {fmt_int(duplicates)} duplicate rows"
+        text += f"; {n(duplicates)} duplicate rows"
     if with_nulls:
-        text += f"; {fmt_int(with_nulls)} columns with empty values"
+        text += f"; {n(with_nulls)} columns with empty values"
     return text + "."
 
 
-def _sheet_blocks(sheet: SheetProfile, lang: Lang) -> list[content.Block]:
+def _sheet_blocks(sheet: SheetProfile, lang: Lang, region: str | None) -> list[content.Block]:
     name = clean(str(sheet["name"]), 80)
     rows = sheet["rows"]
     columns = sheet["columns"]
@@ -171,9 +179,9 @@ def _sheet_blocks(sheet: SheetProfile, lang: Lang) -> list[content.Block]:
         content.Table(
             columns=("", ""),
             rows=(
-                (label("rows", lang), fmt_int(rows)),
-                (label("columns", lang), fmt_int(len(columns))),
-                (label("duplicates", lang), fmt_int(sheet.get("duplicates") or 0)),
+                (label("rows", lang), fmt_int(rows, lang, region)),
+                (label("columns", lang), fmt_int(len(columns), lang, region)),
+                (label("duplicates", lang), fmt_int(sheet.get("duplicates") or 0, lang, region)),
             ),
             numeric=(False, True),
             header=False,
@@ -183,36 +191,39 @@ def _sheet_blocks(sheet: SheetProfile, lang: Lang) -> list[content.Block]:
         blocks.append(content.Paragraph(label("no_data", lang)))
         return blocks
     blocks.append(content.Heading(label("columns", lang), level=2))
-    blocks.append(_columns_table(columns, rows, lang))
-    top = _top_values_table(columns, rows, lang)
+    blocks.append(_columns_table(columns, rows, lang, region))
+    top = _top_values_table(columns, rows, lang, region)
     if top is not None:
         blocks.append(content.Heading(label("top_values", lang), level=2))
         blocks.append(top)
     path = sheet.get("parquet_path")
-    charts = _charts(Path(path), lang) if path else []
+    charts = _charts(Path(path), lang, region) if path else []
     if charts:
         blocks.append(content.Heading(label("charts", lang), level=2))
         blocks.extend(charts)
     return blocks
 
 
-def _columns_table(columns: Sequence[ColumnProfile], rows: int, lang: Lang) -> content.Table:
+def _columns_table(
+    columns: Sequence[ColumnProfile], rows: int, lang: Lang, region: str | None
+) -> content.Table:
     """Name, type, nulls (with their share) and the numeric summary of every column."""
     body = []
     for column in columns:
         kind = type_kind(str(column.get("type") or ""))
         nulls = column.get("nulls") or 0
-        share = fmt_percent(nulls, rows)
+        share = fmt_percent(nulls, rows, lang, region)
         numeric = kind in ("integer", "float")
+        null_count = fmt_int(nulls, lang, region)
         body.append(
             (
                 clean(str(column["name"]), 80),
                 type_label(str(column.get("type") or "—"), lang),
-                f"{fmt_int(nulls)} ({share})" if nulls and share else fmt_int(nulls),
-                fmt_value(column.get("min"), lang, 40),
-                fmt_value(column.get("max"), lang, 40),
-                fmt_number(column.get("mean"), 2) if numeric else "",
-                fmt_number(column.get("sum")) if numeric else "",
+                f"{null_count} ({share})" if nulls and share else null_count,
+                fmt_value(column.get("min"), lang, region, 40),
+                fmt_value(column.get("max"), lang, region, 40),
+                fmt_number(column.get("mean"), lang, region, 2) if numeric else "",
+                fmt_number(column.get("sum"), lang, region) if numeric else "",
             )
         )
     return content.Table(
@@ -231,7 +242,7 @@ def _columns_table(columns: Sequence[ColumnProfile], rows: int, lang: Lang) -> c
 
 
 def _top_values_table(
-    columns: Sequence[ColumnProfile], rows: int, lang: Lang
+    columns: Sequence[ColumnProfile], rows: int, lang: Lang, region: str | None
 ) -> content.Table | None:
     """The most frequent values of the text columns, with their count and share."""
     body = []
@@ -247,9 +258,9 @@ def _top_values_table(
             body.append(
                 (
                     clean(str(column["name"]), 80) if position == 0 else "",
-                    fmt_value(value, lang, 80) or label("empty_value", lang),
-                    fmt_number(count),
-                    fmt_percent(count, rows),
+                    fmt_value(value, lang, region, 80) or label("empty_value", lang),
+                    fmt_number(count, lang, region),
+                    fmt_percent(count, rows, lang, region),
                 )
             )
     if not body:
@@ -264,7 +275,7 @@ def _top_values_table(
 # ------------------------------------------------------------------------------------ charts
 
 
-def _charts(path: Path, lang: Lang) -> list[content.Block]:
+def _charts(path: Path, lang: Lang, region: str | None) -> list[content.Block]:
     """Up to two charts of the sheet's data; none when nothing suits a chart."""
     frame = pl.scan_parquet(path)
     schema = frame.collect_schema()
@@ -297,7 +308,7 @@ def _charts(path: Path, lang: Lang) -> list[content.Block]:
     charts: list[content.Block] = []
     group = _best_group(texts, stats)
     if group is not None:
-        charts.append(_group_chart(frame, value, group, lang))
+        charts.append(_group_chart(frame, value, group, lang, region))
     if dates:
         chart = _date_chart(frame, value, dates[0], lang)
         if chart is not None:
@@ -335,7 +346,9 @@ def _best_group(texts: Sequence[str], stats: dict[str, Any]) -> str | None:
     )
 
 
-def _group_chart(frame: pl.LazyFrame, value: str, group: str, lang: Lang) -> content.Chart:
+def _group_chart(
+    frame: pl.LazyFrame, value: str, group: str, lang: Lang, region: str | None
+) -> content.Chart:
     totals = (
         frame.group_by(pl.col(group).cast(pl.String))
         .agg(pl.col(value).cast(pl.Float64).sum())
@@ -345,12 +358,13 @@ def _group_chart(frame: pl.LazyFrame, value: str, group: str, lang: Lang) -> con
     shown = totals.head(CHART_BARS)
     title = label("by", lang, value=clean(value, 40), group=clean(group, 40))
     if totals.height > CHART_BARS:
-        title += f" ({label('top_of', lang, shown=CHART_BARS, total=fmt_int(totals.height))})"
+        total = fmt_int(totals.height, lang, region)
+        title += f" ({label('top_of', lang, shown=CHART_BARS, total=total)})"
     return content.Chart(
         kind="hbar",
         title=title,
         labels=tuple(
-            fmt_value(name, lang, 40) if name is not None else label("empty_value", lang)
+            fmt_value(name, lang, region, 40) if name is not None else label("empty_value", lang)
             for name in shown[group].to_list()
         ),
         series=(content.Series(value, tuple(v or 0.0 for v in shown[value].to_list())),),

@@ -59,6 +59,7 @@ class PageFrame:
     company: str
     date_text: str
     lang: Lang
+    region: str | None = None  # the company's country: how the notes write a count
 
     def draw(self, canvas: Canvas, page: int, pages: int) -> None:
         canvas.saveState()
@@ -107,7 +108,7 @@ def write_pdf(
             image = Image(io.BytesIO(png), width=width * 72, height=height * 72)
             story += [image, Spacer(1, 4)]  # an Image never splits
         else:
-            story.extend(_flowables(block, styles, frame.lang))
+            story.extend(_flowables(block, styles, frame.lang, frame.region))
     pages: list[int] = []
     document = SimpleDocTemplate(
         str(path),
@@ -215,6 +216,7 @@ def _flowables(
     block: content.Heading | content.Paragraph | content.Table,
     styles: dict[str, ParagraphStyle],
     lang: Lang,
+    region: str | None,
 ) -> list[Any]:
     if isinstance(block, content.Heading):
         style = styles["h1"] if block.level <= 1 else styles["h2"]
@@ -222,10 +224,12 @@ def _flowables(
     if isinstance(block, content.Paragraph):
         return [RLParagraph(_markup(block.text), styles["note" if block.note else "body"])]
     assert isinstance(block, content.Table)
-    return _table(block, styles, lang)
+    return _table(block, styles, lang, region)
 
 
-def _table(block: content.Table, styles: dict[str, ParagraphStyle], lang: Lang) -> list[Any]:
+def _table(
+    block: content.Table, styles: dict[str, ParagraphStyle], lang: Lang, region: str | None
+) -> list[Any]:
     """A table that splits across pages, repeats its header and never overflows the width."""
     shown = min(len(block.columns), MAX_COLUMNS)
     columns = [clean(name, 80) for name in block.columns[:shown]]
@@ -280,8 +284,9 @@ def _table(block: content.Table, styles: dict[str, ParagraphStyle], lang: Lang) 
     total = block.total_rows if block.total_rows is not None else len(rows)
     if total > len(rows):
         more = total - len(rows)
+        count = fmt_int(more, lang, region)
         notes.append(
-            label("more_row", lang) if more == 1 else label("more_rows", lang, count=fmt_int(more))
+            label("more_row", lang) if more == 1 else label("more_rows", lang, count=count)
         )
     if len(block.columns) > shown:
         notes.append(label("more_columns", lang, shown=shown, total=len(block.columns)))

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ln1.numbers import CURRENCY_SYMBOLS
 from ln1.orchestrator.replies import describe_period
 from ln1.reports import content
 from ln1.reports.errors import InvalidSource
@@ -37,7 +38,6 @@ ROW_CAP = 1000
 
 CHART_BARS = 20
 CHART_LINES = 5
-_CURRENCY_SYMBOLS = {"PEN": "S/", "USD": "US$", "EUR": "€"}
 # The chat's words for additive columns (ln1.runners.summary), so both agree on what is money.
 _MONEY_TEXT = """ventas venta monto montos importe importes total totales amount amounts revenue
 sales facturacion ingresos ingreso subtotal valor value soles"""
@@ -46,8 +46,14 @@ _UNIT_TEXT = "unidades unidad units unit quantity cantidad qty piezas"
 _UNIT_WORDS = frozenset(_UNIT_TEXT.split())
 
 
-def runner_report(source: RunnerSource, lang: Lang, title: str | None) -> content.Report:
-    """The blocks of a runner report; an empty result gives a short report that says so."""
+def runner_report(
+    source: RunnerSource, lang: Lang, title: str | None, region: str | None = None
+) -> content.Report:
+    """The blocks of a runner report; an empty result gives a short report that says so.
+
+    ``region`` is the company's country, as in the chat's summary, so both write a number
+    the same way.
+    """
     columns, rows = _validated(source)
     total = source.get("total_rows") or len(rows)
     currency = source.get("currency") or "PEN"
@@ -64,6 +70,7 @@ def runner_report(source: RunnerSource, lang: Lang, title: str | None) -> conten
         query_description=description,
         lang=lang,
         currency=currency,
+        region=region,
     )
     report = content.Report(
         title=title or label("title_runner", lang, name=head or label("data", lang)),
@@ -79,18 +86,18 @@ def runner_report(source: RunnerSource, lang: Lang, title: str | None) -> conten
         figures.append((label("query", lang), clean(description_in(description, lang))))
     if period and period.get("start") and period.get("end"):
         figures.append((label("period", lang), describe_period(dict(period), lang)))
-    figures.append((label("rows", lang), fmt_int(total)))
+    figures.append((label("rows", lang), fmt_int(total, lang, region)))
     blocks.append(_figures(figures))
     if not rows or total == 0:
         blocks.append(content.Paragraph(label("no_data", lang)))
         return report
     kinds = _column_kinds(columns, rows)
-    chart = _chart(columns, rows, kinds, head or label("data", lang), currency, lang)
+    chart = _chart(columns, rows, kinds, head or label("data", lang), currency, lang, region)
     if chart is not None:
         blocks.append(content.Heading(label("charts", lang)))
         blocks.append(chart)
     blocks.append(content.Heading(label("data", lang)))
-    blocks.append(_data_table(columns, rows, kinds, total, currency, lang))
+    blocks.append(_data_table(columns, rows, kinds, total, currency, lang, region))
     return report
 
 
@@ -148,22 +155,23 @@ def _data_table(
     total: int,
     currency: str,
     lang: Lang,
+    region: str | None,
 ) -> content.Table:
     """The rows as printed: money with two decimals under "ventas (S/)", a totals row."""
-    symbol = _CURRENCY_SYMBOLS.get(currency, currency) if lang == "es" else currency
+    symbol = CURRENCY_SYMBOLS.get(currency, currency) if lang == "es" else currency
     headers = tuple(
         f"{name} ({symbol})" if kind == "money" else name
         for name, kind in zip(columns, kinds, strict=True)
     )
     shown = rows[:ROW_CAP]
     body = tuple(
-        tuple(_cell(value, kind, lang) for value, kind in zip(row, kinds, strict=True))
+        tuple(_cell(value, kind, lang, region) for value, kind in zip(row, kinds, strict=True))
         for row in shown
     )
     footer = None
     if len(rows) > 1 and len(shown) == total and any(k in ("money", "units") for k in kinds):
         cells = [
-            fmt_number(_sum(rows, index), 2 if kind == "money" else None)
+            fmt_number(_sum(rows, index), lang, region, 2 if kind == "money" else None)
             if kind in ("money", "units")
             else ""
             for index, kind in enumerate(kinds)
@@ -180,10 +188,10 @@ def _data_table(
     )
 
 
-def _cell(value: Any, kind: str, lang: Lang) -> str:
+def _cell(value: Any, kind: str, lang: Lang, region: str | None) -> str:
     if kind == "money":
-        return fmt_number(value, 2)
-    return fmt_value(value, lang)
+        return fmt_number(value, lang, region, 2)
+    return fmt_value(value, lang, region)
 
 
 def _sum(rows: Sequence[Sequence[Any]], index: int) -> Decimal:
@@ -202,6 +210,7 @@ def _chart(
     head: str,
     currency: str,
     lang: Lang,
+    region: str | None,
 ) -> content.Chart | None:
     """Lines for a series over days or months, bars for a grouped result, else nothing."""
     if len(rows) < 2:
@@ -215,7 +224,7 @@ def _chart(
         return None
     value_label = currency if kinds[value] == "money" else ""
     if kinds[value] == "money" and lang == "es":
-        value_label = _CURRENCY_SYMBOLS.get(currency, currency)
+        value_label = CURRENCY_SYMBOLS.get(currency, currency)
     first = labels[0]
     when = [_when(row[first]) for row in rows]
     if all(item is not None for item in when):
@@ -225,15 +234,14 @@ def _chart(
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         amount = number(row[value])
-        name = fmt_value(row[first], lang, 60) or label("empty_value", lang)
+        name = fmt_value(row[first], lang, region, 60) or label("empty_value", lang)
         totals[name] += amount if amount is not None else Decimal(0)
     ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     kept = ranked[:CHART_BARS]
-    title = (
-        head
-        if len(ranked) <= CHART_BARS
-        else (f"{head} ({label('top_of', lang, shown=CHART_BARS, total=fmt_int(len(ranked)))})")
-    )
+    title = head
+    if len(ranked) > CHART_BARS:
+        total = fmt_int(len(ranked), lang, region)
+        title += f" ({label('top_of', lang, shown=CHART_BARS, total=total)})"
     return content.Chart(
         kind="hbar",
         title=title,

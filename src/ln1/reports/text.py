@@ -1,10 +1,11 @@
 """Words and numbers as the report prints them, in Spanish or English.
 
-Numbers follow the chat's convention (:mod:`ln1.runners.summary`): the Peruvian way, which
-is also the English one — comma for thousands, point for decimals — in both languages:
-"1,234.56", money "S/ 1,234.56" in Spanish and "PEN 1,234.56" in English. A report and the
-chat answer it came from must not disagree on how a number looks. Dates follow the chat too:
-"24/11/2026" in Spanish, ISO "2026-11-24" in English.
+Numbers follow the company's convention, the chat's (:mod:`ln1.numbers`): every number
+function takes the reader's language and the company's ``region``, so a Spanish report for
+a company in Peru prints "1,234.56" and "S/ 1,234.56", one in Chile "1.234,56" and
+"S/ 1.234,56", and an English one "1,234.56" and "PEN 1,234.56". A report and the chat
+answer or task message it came with must not disagree on how a number looks. Dates follow
+the chat too: "24/11/2026" in Spanish, ISO "2026-11-24" in English.
 
 Every piece of user data passes through :func:`clean` before it is printed: control
 characters go, characters the font cannot draw become "�", and overlong text is cut, so a
@@ -19,10 +20,10 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from ln1.numbers import format_fixed, format_money
 from ln1.orchestrator.replies import format_date
 from ln1.reports.fonts import register_fonts
 from ln1.runners.summary import exact_number as number
-from ln1.runners.summary import format_money
 
 Lang = Literal["es", "en"]
 
@@ -159,13 +160,13 @@ def clean(value: str, limit: int = CELL_CHAR_CAP) -> str:
     return "".join(out)
 
 
-def fmt_int(value: int) -> str:
-    """ "1,234" (both languages, see the module docstring)."""
-    return f"{value:,}"
+def fmt_int(value: int, lang: Lang, region: str | None) -> str:
+    """ "1,234" or "1.234", the company's way (see the module docstring)."""
+    return format_fixed(Decimal(value), 0, lang, region)
 
 
-def fmt_number(value: Any, decimals: int | None = None) -> str:
-    """A number: integers as "1,234", others with two decimals "1,234.56".
+def fmt_number(value: Any, lang: Lang, region: str | None, decimals: int | None = None) -> str:
+    """A number: integers as "1,234", others with two decimals "1,234.56" (or "1.234,56").
 
     ``decimals`` forces a fixed count (a money column prints every cell with two). Tiny
     non-zero values keep three significant digits rather than showing "0.00".
@@ -174,39 +175,48 @@ def fmt_number(value: Any, decimals: int | None = None) -> str:
     if amount is None:
         return ""
     if decimals is not None:
-        return f"{amount.quantize(Decimal(1).scaleb(-decimals)):,.{decimals}f}"
-    if amount == amount.to_integral_value() and abs(amount) < Decimal("1e18"):
-        return f"{int(amount):,}"
+        return format_fixed(amount, decimals, lang, region)
+    if amount == amount.to_integral_value():
+        return format_fixed(amount, 0, lang, region)
     if 0 < abs(amount) < Decimal("0.01"):
-        return f"{float(amount):.3g}"
-    return f"{amount:,.2f}"
+        tiny = Decimal(f"{float(amount):.3g}")  # three significant digits, never "1e-05"
+        return format_fixed(tiny, -int(tiny.as_tuple().exponent), lang, region)
+    return format_fixed(amount, 2, lang, region)
 
 
-def fmt_money(value: Any, currency: str, lang: Lang) -> str:
+def fmt_money(value: Any, currency: str, lang: Lang, region: str | None) -> str:
     """ "S/ 1,234.56" in Spanish, "PEN 1,234.56" in English (the chat's format)."""
     amount = number(value)
     if amount is None:
         return ""
-    return format_money(amount, currency, lang)
+    return format_money(amount, currency, lang, region)
 
 
-def fmt_signed(value: Any, currency: str | None, lang: Lang) -> str:
+def fmt_signed(value: Any, currency: str | None, lang: Lang, region: str | None) -> str:
     """A difference with its sign: "+1,234.00", "-S/ 50.00"."""
     amount = number(value)
     if amount is None:
         return ""
     sign = "+" if amount > 0 else "-" if amount < 0 else ""
-    body = fmt_money(abs(amount), currency, lang) if currency else fmt_number(abs(amount), 2)
+    body = (
+        fmt_money(abs(amount), currency, lang, region)
+        if currency
+        else fmt_number(abs(amount), lang, region, 2)
+    )
     return sign + body
 
 
-def fmt_percent(part: Any, whole: Any, *, signed: bool = False) -> str:
+def fmt_percent(
+    part: Any, whole: Any, lang: Lang, region: str | None, *, signed: bool = False
+) -> str:
     """ "12.5%" (one decimal; "+12.5%" when ``signed``), or "" when the whole is zero."""
     top, bottom = number(part), number(whole)
     if top is None or bottom is None or bottom == 0:
         return ""
-    share = float(top * 100 / abs(bottom))
-    return f"{share:+,.1f}%" if signed and round(share, 1) != 0 else f"{share:,.1f}%"
+    share = top * 100 / abs(bottom)
+    text = format_fixed(share, 1, lang, region) + "%"
+    shown_nonzero = any(digit in text for digit in "123456789")  # "+0.0%" would be odd
+    return "+" + text if signed and share > 0 and shown_nonzero else text
 
 
 def fmt_date(value: date, lang: Lang) -> str:
@@ -214,14 +224,14 @@ def fmt_date(value: date, lang: Lang) -> str:
     return format_date(value, lang)
 
 
-def fmt_value(value: Any, lang: Lang, limit: int = CELL_CHAR_CAP) -> str:
+def fmt_value(value: Any, lang: Lang, region: str | None, limit: int = CELL_CHAR_CAP) -> str:
     """Any cell as text: numbers, dates and booleans the report's way, text cleaned."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return label("yes" if value else "no", lang)
     if isinstance(value, int | float | Decimal):
-        return fmt_number(value)
+        return fmt_number(value, lang, region)
     if isinstance(value, datetime):
         clock = value.strftime("%H:%M:%S" if value.second else "%H:%M")
         return f"{fmt_date(value.date(), lang)} {clock}"

@@ -5,9 +5,11 @@ answered and over which concrete dates, how many rows came back, the totals of t
 columns (money, units), who leads when the rows are a ranking, and plainly when what is shown
 is not everything.
 
-Money is written the Peruvian way, which is also the English one: comma for thousands, point
-for decimals ("S/ 12,345.67" in Spanish, "PEN 12,345.67" in English). Totals are summed as
-``Decimal`` (floats through their shortest repr), so 0.1 + 0.2 is 0.30, not 0.30000000000000004.
+Numbers are written as the company's readers write them (:mod:`ln1.numbers`, the one
+convention every answer follows): a Spanish answer for a company in Peru or Mexico says
+"S/ 12,345.67", one in Spain or Chile "S/ 12.345,67"; English always says "PEN 12,345.67".
+Totals are summed as ``Decimal`` (floats through their shortest repr), so 0.1 + 0.2 is 0.30,
+not 0.30000000000000004.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ln1.numbers import format_fixed, format_money, format_number
 from ln1.orchestrator.intent.text import normalize
 from ln1.orchestrator.replies import FILTERS, Lang, describe_period, format_date
 from ln1.runners.matching import DEFAULT_PERIOD_DAYS, DEFAULT_PERIOD_LABEL, description_in
@@ -46,7 +49,6 @@ _ENGLISH_NAMES = {
     "facturas": "invoices",
     "clientes": "customers",
 }
-_CURRENCY_SYMBOLS = {"PEN": "S/", "USD": "US$", "EUR": "€"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
 _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,6 +68,7 @@ def summarize(
     shown: int | None = None,
     runner_capped: bool = False,
     filters: dict[str, str] | None = None,
+    region: str | None = None,
 ) -> str:
     """A few sentences in ``lang`` ("es" or "en") describing a query result.
 
@@ -75,47 +78,55 @@ def summarize(
     :data:`DATA_ROW_CAP` allows) and the full result is in the CSV; ``runner_capped`` means
     the runner stopped at its own row limit, so even the CSV may be incomplete. ``filters``
     (``Pick.filters_used``) are echoed so the user sees the answer is about one customer.
+    ``region`` is the company's country (:func:`ln1.numbers.company_region`): it decides
+    how a Spanish answer writes its numbers.
 
     Sums are labelled as the sum of the rows, never as "the total": a top-10 ranking's sum is
     not the company's total.
     """
     language: Lang = "es" if lang == "es" else "en"
+
+    def count(value: int) -> str:
+        return format_number(Decimal(value), language, region)
+
     head = _head(query_description, language) + _filters_text(filters, language)
     when = _period_text(period, language)
     if total_rows == 0 or not rows:
         if language == "es":
             return f"No hubo datos para «{head}»{when}."
         return f"No data for “{head}”{when}."
-    sentences = [_count_sentence(head, when, total_rows, language)]
+    sentences = [_count_sentence(head, when, total_rows, language, region)]
     money, units = _additive_columns(columns, rows)
-    totals = _totals_sentence(columns, rows, money, units, currency, language)
+    totals = _totals_sentence(columns, rows, money, units, currency, language, region)
     if totals:
         sentences.append(totals)
-    leader = _leader_sentence(columns, rows, money, currency, language, exact=not runner_capped)
+    leader = _leader_sentence(
+        columns, rows, money, currency, language, region, exact=not runner_capped
+    )
     if leader:
         sentences.append(leader)
     if len(rows) < total_rows:
         sentences.append(
-            f"Los totales cubren solo las primeras {len(rows):,} filas."
+            f"Los totales cubren solo las primeras {count(len(rows))} filas."
             if language == "es"
-            else f"The totals cover only the first {len(rows):,} rows."
+            else f"The totals cover only the first {count(len(rows))} rows."
         )
     if truncated:
-        count = shown if shown is not None else min(len(rows), DATA_ROW_CAP)
+        first = count(shown if shown is not None else min(len(rows), DATA_ROW_CAP))
         sentences.append(
-            f"Muestro las primeras {count:,} de {total_rows:,} filas; el resultado completo "
+            f"Muestro las primeras {first} de {count(total_rows)} filas; el resultado completo "
             "está en el CSV adjunto."
             if language == "es"
-            else f"Showing the first {count:,} of {total_rows:,} rows; the full result is in "
-            "the attached CSV."
+            else f"Showing the first {first} of {count(total_rows)} rows; the full result is "
+            "in the attached CSV."
         )
     if runner_capped:
         sentences.append(
-            f"El resultado llegó al límite de {total_rows:,} filas del runner, así que puede "
-            "estar incompleto: acota el periodo o agrega un filtro."
+            f"El resultado llegó al límite de {count(total_rows)} filas del runner, así que "
+            "puede estar incompleto: acota el periodo o agrega un filtro."
             if language == "es"
-            else f"The result reached the runner's limit of {total_rows:,} rows, so it may be "
-            "incomplete: narrow the period or add a filter."
+            else f"The result reached the runner's limit of {count(total_rows)} rows, so it may "
+            "be incomplete: narrow the period or add a filter."
         )
     return " ".join(sentences)
 
@@ -221,10 +232,11 @@ def _period_text(period: dict[str, Any] | None, lang: Lang) -> str:
     return text
 
 
-def _count_sentence(head: str, when: str, total_rows: int, lang: Lang) -> str:
+def _count_sentence(head: str, when: str, total_rows: int, lang: Lang, region: str | None) -> str:
+    rows = format_number(Decimal(total_rows), lang, region)
     if lang == "es":
-        return f"{head}{when}: {total_rows:,} {'fila' if total_rows == 1 else 'filas'}."
-    return f"{head}{when}: {total_rows:,} {'row' if total_rows == 1 else 'rows'}."
+        return f"{head}{when}: {rows} {'fila' if total_rows == 1 else 'filas'}."
+    return f"{head}{when}: {rows} {'row' if total_rows == 1 else 'rows'}."
 
 
 def _totals_sentence(
@@ -234,25 +246,28 @@ def _totals_sentence(
     units: list[int],
     currency: str,
     lang: Lang,
+    region: str | None,
 ) -> str:
     """ "Total: ventas S/ 476,526.70; unidades 12,345." over the given rows."""
     parts = []
     for index in money:
         name = _column_name(columns[index], lang)
-        parts.append(f"{name} {format_money(_sum(rows, index), currency, lang)}")
+        parts.append(f"{name} {format_money(_sum(rows, index), currency, lang, region)}")
     for index in units:
-        parts.append(f"{_column_name(columns[index], lang)} {format_number(_sum(rows, index))}")
+        units_sum = format_number(_sum(rows, index), lang, region)
+        parts.append(f"{_column_name(columns[index], lang)} {units_sum}")
     if not parts:
         return ""
     if len(rows) == 1:  # one row: its counts (invoices, customers) are totals too
         for index in range(len(columns)):
             if index not in money and index not in units and _is_numeric_column(rows, index):
-                value = format_number(exact_number(rows[0][index]) or Decimal(0))
+                value = format_number(exact_number(rows[0][index]) or Decimal(0), lang, region)
                 parts.append(f"{_column_name(columns[index], lang)} {value}")
         return f"Total: {'; '.join(parts)}."
+    count = format_number(Decimal(len(rows)), lang, region)
     if lang == "es":
-        return f"Suma de las {len(rows):,} filas: {'; '.join(parts)}."
-    return f"Sum of the {len(rows):,} rows: {'; '.join(parts)}."
+        return f"Suma de las {count} filas: {'; '.join(parts)}."
+    return f"Sum of the {count} rows: {'; '.join(parts)}."
 
 
 def _leader_sentence(
@@ -261,6 +276,7 @@ def _leader_sentence(
     money: list[int],
     currency: str,
     lang: Lang,
+    region: str | None,
     *,
     exact: bool,
 ) -> str:
@@ -272,7 +288,7 @@ def _leader_sentence(
         return ""
     index = money[0]
     best = max(rows, key=lambda row: exact_number(row[index]) or Decimal(0))
-    amount = format_money(exact_number(best[index]) or Decimal(0), currency, lang)
+    amount = format_money(exact_number(best[index]) or Decimal(0), currency, lang, region)
     label = best[label_index]
     day = _as_day(label)
     if day is not None:
@@ -292,7 +308,8 @@ def _leader_sentence(
     share = ""
     total = _sum(rows, index)
     if exact and total > 0:
-        share = f" ({_percent(exact_number(best[index]) or Decimal(0), total)} de la suma)"
+        part = exact_number(best[index]) or Decimal(0)
+        share = f" ({_percent(part, total, lang, region)} de la suma)"
         if lang == "en":
             share = share.replace("de la suma", "of the sum")
     if lang == "es":
@@ -303,22 +320,10 @@ def _leader_sentence(
 # ------------------------------------------------------------------------------------ numbers
 
 
-def format_money(amount: Decimal, currency: str, lang: str) -> str:
-    """ "S/ 12,345.67" (es, a known symbol) or "PEN 12,345.67"."""
-    symbol = _CURRENCY_SYMBOLS.get(currency, currency) if lang == "es" else currency
-    return f"{symbol} {amount.quantize(Decimal('0.01')):,.2f}"
-
-
-def format_number(value: Decimal) -> str:
-    """ "12,345" for whole quantities, "12,345.50" otherwise."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
-
-
-def _percent(part: Decimal, total: Decimal) -> str:
+def _percent(part: Decimal, total: Decimal, lang: Lang, region: str | None) -> str:
+    """ "7.5%" below ten percent, "74%" from there ("7,5%" where the comma is decimal)."""
     share = part * 100 / total
-    return f"{share:.1f}%" if share < 10 else f"{share:.0f}%"
+    return f"{format_fixed(share, 1 if share < 10 else 0, lang, region)}%"
 
 
 def exact_number(value: Any) -> Decimal | None:
@@ -420,8 +425,7 @@ def _csv_cell(value: Any) -> Any:
 
 __all__ = [
     "DATA_ROW_CAP",
-    "format_money",
-    "format_number",
+    "exact_number",
     "json_safe",
     "rows_for_data",
     "summarize",

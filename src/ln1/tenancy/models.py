@@ -42,6 +42,9 @@ class Company(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
+    # ISO 3166-1 alpha-2 country ("PE", "ES"): how its answers write numbers (ln1.numbers).
+    # None: the country of ``timezone``.
+    region: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -18,6 +18,7 @@ from ln1.db.base import utcnow
 from ln1.db.writes import add_unique
 from ln1.errors import InvalidInput, NotFound
 from ln1.ids import new_id
+from ln1.numbers import region_code
 from ln1.tenancy.keys import display_prefix, hash_secret, new_secret
 from ln1.tenancy.models import ROLE_PERMISSIONS, ApiKey, Company, Permission, Role, User
 
@@ -39,6 +40,7 @@ class Principal:
     company_name: str
     timezone: str
     language: str
+    region: str | None  # as stored: None means "the time zone's country" (ln1.numbers)
     key_id: str
 
     @property
@@ -65,7 +67,13 @@ async def create_company(
     name: str | None = None,
     timezone: str = "America/Lima",
     language: str = "es",
+    region: str | None = None,
 ) -> Company:
+    """A new company; ``region`` (a country code, any case) is checked and stored upper-case.
+
+    Raises :class:`~ln1.errors.InvalidInput` for a bad slug, time zone, language or region
+    (:class:`~ln1.numbers.UnknownRegion`), and :class:`~ln1.errors.Conflict` for a taken slug.
+    """
     if not SLUG_RE.match(slug):
         raise InvalidInput(
             "company slug must be 1-63 lowercase letters, digits or dashes, "
@@ -83,6 +91,7 @@ async def create_company(
         name=name or slug,
         timezone=timezone,
         language=language,
+        region=region_code(region) if region is not None else None,
     )
     await add_unique(session, company, f"a company with slug {slug!r} already exists")
     return company
@@ -175,5 +184,6 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
         company_name=company.name,
         timezone=company.timezone,
         language=company.language,
+        region=company.region,
         key_id=key.id,
     )

@@ -25,6 +25,7 @@ class CompanyOut(BaseModel):
     name: str
     timezone: str
     language: str
+    region: str | None  # None: numbers follow the time zone's country
 
 
 class MeOut(BaseModel):
@@ -86,6 +87,7 @@ async def me(caller: Anyone) -> MeOut:
             name=p.company_name,
             timezone=p.timezone,
             language=p.language,
+            region=p.region,
         ),
     )
 

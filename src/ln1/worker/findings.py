@@ -1,9 +1,11 @@
 """The message a finished task posts in the thread: what was found, in the user's language.
 
 Short and factual: sizes, what the cleaning changed (counts per rule), the main numbers, and
-which files are attached. Numbers are written as a reader of the message's language expects:
-"500,000" and "1,234.56" in English, "500.000" and "1.234,56" in Spanish (see
-:func:`format_count`).
+which files are attached. Numbers follow the company's convention (:mod:`ln1.numbers`), the
+same as its chat answers: "500,000" and "1,234.56" in English and in the Spanish of Peru or
+Mexico, "500.000" and "1.234,56" in the Spanish of Spain, Chile or Argentina. The company's
+country travels with the task, as ``params["region"]`` next to ``params["lang"]``
+(:func:`task_region`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from ln1.runners.summary import format_number
+from ln1.numbers import format_number
+from ln1.tasks.models import Task
 
 RULES = {
     "headers_renamed": ("encabezados normalizados", "headers normalised"),
@@ -26,27 +29,35 @@ RULES = {
 }
 
 
-_TO_SPANISH = str.maketrans({",": ".", ".": ","})
+def task_region(task: Task) -> str | None:
+    """The country whose numbers the task's message follows, as recorded when it started.
+
+    The chat resolves it (:func:`ln1.numbers.company_region`) and puts it in the task's
+    params, so the worker needs no database read to write a number; a task recorded
+    without one gets the default convention.
+    """
+    region = (task.params or {}).get("region")
+    return region if isinstance(region, str) and region else None
 
 
-def format_count(value: Any, lang: str) -> str:
+def format_count(value: Any, lang: str, region: str | None = None) -> str:
     """A number in a task's message: whole numbers without decimals, others with two.
 
-    The digits come from ``ln1.runners.summary.format_number`` ("12,345.5" → "12,345.50");
-    Spanish swaps its two separators, so a Spanish reader sees "12.345,50" and never mistakes
-    "500,000" rows for five hundred. Anything that is not a finite number is shown as it is.
+    Written by :func:`ln1.numbers.format_number` for a reader of ``lang`` in ``region``, the
+    company's country: "12,345.50" in Peru, "12.345,50" in Chile, so a reader there never
+    mistakes "500,000" rows for five hundred. Anything that is not a finite number is shown
+    as it is.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return str(value)
     if isinstance(value, float | Decimal) and not math.isfinite(value):
         return str(value)
-    text = format_number(Decimal(str(round(value, 2))))
-    return text.translate(_TO_SPANISH) if lang == "es" else text
+    return format_number(Decimal(str(round(value, 2))), lang, region)
 
 
-def _rules(rules: dict[str, int], lang: str) -> str:
+def _rules(rules: dict[str, int], lang: str, region: str | None) -> str:
     done = [
-        f"{format_count(count, lang)} {RULES[rule][0 if lang == 'es' else 1]}"
+        f"{format_count(count, lang, region)} {RULES[rule][0 if lang == 'es' else 1]}"
         for rule, count in rules.items()
         if count and rule in RULES
     ]
@@ -55,7 +66,7 @@ def _rules(rules: dict[str, int], lang: str) -> str:
     return ", ".join(done)
 
 
-def _money_like(sheet: dict[str, Any], lang: str) -> list[str]:
+def _money_like(sheet: dict[str, Any], lang: str, region: str | None) -> list[str]:
     """Sums of the numeric columns that look like amounts (not ids, codes or years)."""
     parts = []
     for col in sheet["profile"]["column_profiles"]:
@@ -64,7 +75,7 @@ def _money_like(sheet: dict[str, Any], lang: str) -> list[str]:
             continue
         if any(w in name for w in ("id", "cod", "ruc", "dni", "año", "ano", "year", "numero")):
             continue
-        parts.append(f"{col['name']} = {format_count(col['sum'], lang)}")
+        parts.append(f"{col['name']} = {format_count(col['sum'], lang, region)}")
     return parts[:3]
 
 
@@ -75,11 +86,12 @@ def ingest_message(
     sheets: list[dict[str, Any]],
     lang: str,
     with_pdf: bool,
+    region: str | None = None,
 ) -> str:
     es = lang == "es"
 
     def n(value: Any) -> str:
-        return format_count(value, lang)
+        return format_count(value, lang, region)
 
     rows = sum(s["profile"]["rows"] for s in sheets)
     head = (
@@ -97,7 +109,7 @@ def ingest_message(
             if es
             else f"• {sheet['name']}: {n(prof['rows'])} rows × {n(prof['columns'])} columns"
         )
-        sums = _money_like(sheet, lang)
+        sums = _money_like(sheet, lang, region)
         if sums:
             line += ("; sumas: " if es else "; sums: ") + ", ".join(sums)
         if nulls:
@@ -107,7 +119,8 @@ def ingest_message(
                 else f"; columns with blanks: {', '.join(nulls[:5])}"
             )
         lines.append(line)
-    lines.append(("Limpieza: " if es else "Cleaning: ") + _rules(cleaned["rules"], lang) + ".")
+    cleaning = _rules(cleaned["rules"], lang, region)
+    lines.append(("Limpieza: " if es else "Cleaning: ") + cleaning + ".")
     if read.get("notes"):
         lines.append(
             "Nota: el archivo puede traer macros; no se ejecutaron, solo se leyeron los valores."
@@ -119,12 +132,17 @@ def ingest_message(
 
 
 def compare_message(
-    a_name: str, b_name: str, summary: dict[str, Any], lang: str, with_pdf: bool
+    a_name: str,
+    b_name: str,
+    summary: dict[str, Any],
+    lang: str,
+    with_pdf: bool,
+    region: str | None = None,
 ) -> str:
     es = lang == "es"
 
     def n(value: Any) -> str:
-        return format_count(value, lang)
+        return format_count(value, lang, region)
 
     keys = ", ".join(summary["keys"])
     lines = [

@@ -11,6 +11,7 @@ plain answer instead of a task.
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -19,6 +20,7 @@ from ln1.db.tenant import scope_session
 from ln1.files.audio import audio_duration
 from ln1.files.kinds import AUDIO_KINDS
 from ln1.files.service import get_files
+from ln1.numbers import format_fixed
 from ln1.orchestrator.deps import OrchestratorDeps, deps_of, principal_of
 from ln1.orchestrator.replies import INTENT_ACTIONS, Lang, say
 from ln1.orchestrator.state import OrchestratorState
@@ -44,7 +46,12 @@ async def call_ai(state: OrchestratorState, config: RunnableConfig) -> dict[str,
     if not deps.settings.cloudflare_configured:
         return _reply(say(lang, "ai_not_configured", what=what, company=state["company_name"]))
     message = state["message"].strip()
-    params: dict[str, Any] = {"intent": intent, "lang": lang, "message": message[:4000]}
+    params: dict[str, Any] = {
+        "intent": intent,
+        "lang": lang,
+        "region": state.get("region"),  # the worker writes numbers the chat's way
+        "message": message[:4000],
+    }
     source = ""
     if intent == "transcription":
         checked = await _audio_file(state, config, deps, lang)
@@ -90,13 +97,14 @@ async def _audio_file(
     if audio is None:
         return say(lang, "ai_not_audio", filename=files[0].filename, kind=files[0].kind)
     settings = deps.settings
+    region = state.get("region")
     if audio.size > settings.ai_audio_max_bytes:
         return say(
             lang,
             "ai_audio_too_big",
             filename=audio.filename,
-            size=_mb(audio.size),
-            limit=_mb(settings.ai_audio_max_bytes),
+            size=_mb(audio.size, lang, region),
+            limit=_mb(settings.ai_audio_max_bytes, lang, region),
         )
     seconds = await asyncio.to_thread(
         audio_duration, deps.storage.path(audio.storage_key), audio.kind
@@ -106,8 +114,8 @@ async def _audio_file(
             lang,
             "ai_audio_too_long",
             filename=audio.filename,
-            seconds=f"{seconds:,.0f}",
-            limit=f"{settings.ai_audio_max_seconds:,.0f}",
+            seconds=_whole(seconds, lang, region),
+            limit=_whole(settings.ai_audio_max_seconds, lang, region),
         )
     return {
         "id": audio.id,
@@ -118,8 +126,14 @@ async def _audio_file(
     }
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f}"
+def _whole(value: float, lang: Lang, region: str | None) -> str:
+    """Seconds as a whole number, written the company's way ("1,800" or "1.800")."""
+    return format_fixed(Decimal(repr(float(value))), 0, lang, region)
+
+
+def _mb(size: int, lang: Lang, region: str | None) -> str:
+    """A size in MiB with one decimal, written the company's way ("25.0" or "25,0")."""
+    return format_fixed(Decimal(size) / (1 << 20), 1, lang, region)
 
 
 def _reply(content: str) -> dict[str, Any]:

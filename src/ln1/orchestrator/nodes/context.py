@@ -1,4 +1,4 @@
-"""load_context: who is asking, their company's calendar day, and the reply language."""
+"""load_context: who is asking, their company's calendar day and country, and the reply language."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from langchain_core.runnables import RunnableConfig
 
+from ln1.numbers import company_region
 from ln1.orchestrator.deps import principal_of
 from ln1.orchestrator.intent.text import detect_language
 from ln1.orchestrator.state import OrchestratorState
@@ -18,6 +19,8 @@ async def load_context(state: OrchestratorState, config: RunnableConfig) -> dict
 
     Language: the message's own evidence, else the conversation's last language, else the
     company's default. "today" is the company's local date, so "ayer" means its yesterday.
+    "region" is the company's country, or its time zone's, so every answer of the turn (a
+    summary, a task's message, a report) writes numbers the same way.
     """
     principal = principal_of(config)
     language = detect_language(state["message"]) or state.get("language") or principal.language
@@ -25,6 +28,7 @@ async def load_context(state: OrchestratorState, config: RunnableConfig) -> dict
         "company_id": principal.company_id,
         "company_name": principal.company_name,
         "timezone": principal.timezone,
+        "region": company_region(principal.region, principal.timezone),
         "user_id": principal.user_id,
         "user_name": principal.user_name,
         "role": principal.role.value,

@@ -114,6 +114,7 @@ async def _run_order(
         shown=shown,
         runner_capped=truncated,
         filters=pick.filters_used,
+        region=state.get("region"),
     )
     data = rows_for_data(columns, rows, cap=TABLE_ROWS, total_rows=len(rows))
     data["query"] = pick.query

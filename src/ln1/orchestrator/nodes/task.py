@@ -3,6 +3,8 @@
 The answer comes at once with the task id; the worker posts the result into the same thread
 when it ends (``ln1.worker``). Files are checked first, so a wrong or foreign id, an audio
 file, or a missing second file gets a plain answer instead of a task that can only fail.
+The task carries the reply's language and the company's country (``params["region"]``), so
+the worker writes its message and PDF the way this chat writes numbers.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ async def start_task(state: OrchestratorState, config: RunnableConfig) -> dict[s
         "file_ids": [f.id for f in files],
         "intent": intent,
         "lang": lang,
+        "region": state.get("region"),
         "message": state["message"][:2000],
         "report": intent == "report" or bool(WANTS_PDF.search(fold(state["message"]))),
     }

@@ -38,7 +38,7 @@ from ln1.cloudflare import (
 from ln1.config import Settings
 from ln1.files.audio import audio_duration
 from ln1.files.kinds import AUDIO_KINDS
-from ln1.worker.findings import format_count
+from ln1.worker.findings import format_count, task_region
 from ln1.worker.jobs import Job, JobFailed, Outcome, RetryLater
 
 T = TypeVar("T")
@@ -213,6 +213,7 @@ def _check_audio(job: Job) -> tuple[Path, float | None]:
         )
     file = job.files[0]
     settings = _settings()
+    region = task_region(job.task)
     if file.kind not in AUDIO_KINDS:
         raise JobFailed(
             f"«{file.filename}» no es un audio.",
@@ -221,20 +222,19 @@ def _check_audio(job: Job) -> tuple[Path, float | None]:
         )
     path = job.input_path(file)
     if path.stat().st_size > settings.ai_audio_max_bytes:
-        limit = settings.ai_audio_max_bytes / (1 << 20)
+        limit = round(settings.ai_audio_max_bytes / (1 << 20), 1)
         raise JobFailed(
-            f"«{file.filename}» supera el límite de {format_count(round(limit, 1), 'es')} MB "
+            f"«{file.filename}» supera el límite de {format_count(limit, 'es', region)} MB "
             "para transcribir.",
-            f"“{file.filename}” is over the {format_count(round(limit, 1), 'en')} MB "
-            "transcription limit.",
+            f"“{file.filename}” is over the {format_count(limit, 'en')} MB transcription limit.",
             "too large",
         )
     seconds = audio_duration(path, file.kind)
     if seconds is not None and seconds > settings.ai_audio_max_seconds:
         limit_s = settings.ai_audio_max_seconds
         raise JobFailed(
-            f"«{file.filename}» dura {format_count(round(seconds), 'es')} s y el límite es "
-            f"{format_count(round(limit_s), 'es')} s.",
+            f"«{file.filename}» dura {format_count(round(seconds), 'es', region)} s y el límite es "
+            f"{format_count(round(limit_s), 'es', region)} s.",
             f"“{file.filename}” lasts {format_count(round(seconds), 'en')} s and the limit is "
             f"{format_count(round(limit_s), 'en')} s.",
             "too long",

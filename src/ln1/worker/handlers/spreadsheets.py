@@ -4,7 +4,8 @@
 optional PDF. ``compare``: two files → each read and cleaned → compared on inferred keys →
 optional PDF. Outputs land under the task's own folder with fixed names, so a task delivered
 again rewrites the same files; the records (artifacts, message, status) are written once,
-by ``run_job``, after the handler returns.
+by ``run_job``, after the handler returns. The message and the PDF write numbers the same
+way, in the company's convention (``task_region``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import polars as pl
 
 from ln1.datasets import DatasetError, clean, compare, ingest, profile
 from ln1.reports import build_report
-from ln1.worker.findings import compare_message, ingest_message
+from ln1.worker.findings import compare_message, ingest_message, task_region
 from ln1.worker.jobs import Job, JobFailed, Outcome
 
 Progress = Callable[[str, float], None]
@@ -70,6 +71,7 @@ def ingest_job(job: Job) -> Outcome:
         raise JobFailed("esta tarea necesita un archivo.", "this task needs one file.")
     file = job.files[0]
     wants_pdf = bool((job.task.params or {}).get("report"))
+    region = task_region(job.task)
     clean_paths, read, cleaned = _read_and_clean(
         job, 0, job.progress, 0.0, 0.8 if wants_pdf else 0.95
     )
@@ -103,9 +105,12 @@ def ingest_job(job: Job) -> Outcome:
             job.lang,
             progress=_within(job.progress, 0.8, 1.0),
             generated_on=_today(job),
+            region=region,
         )
         artifacts.append(job.artifact("pdf", f"{Path(file.filename).stem}.pdf", "report.pdf"))
-    message = ingest_message(file.filename, read, cleaned, result["sheets"], job.lang, wants_pdf)
+    message = ingest_message(
+        file.filename, read, cleaned, result["sheets"], job.lang, wants_pdf, region
+    )
     return Outcome(result=result, message=message, artifacts=artifacts)
 
 
@@ -114,6 +119,7 @@ def compare_job(job: Job) -> Outcome:
         raise JobFailed("para comparar necesito dos archivos.", "to compare I need two files.")
     a, b = job.files
     wants_pdf = bool((job.task.params or {}).get("report"))
+    region = task_region(job.task)
     a_paths, _, a_clean = _read_and_clean(job, 0, job.progress, 0.0, 0.35)
     b_paths, _, b_clean = _read_and_clean(job, 1, job.progress, 0.35, 0.7)
     end = 0.85 if wants_pdf else 0.97
@@ -150,13 +156,14 @@ def compare_job(job: Job) -> Outcome:
             job.lang,
             progress=_within(job.progress, end, 1.0),
             generated_on=_today(job),
+            region=region,
         )
         artifacts.append(
             job.artifact(
                 "pdf", "comparacion.pdf" if job.lang == "es" else "comparison.pdf", "report.pdf"
             )
         )
-    message = compare_message(a.filename, b.filename, summary, job.lang, wants_pdf)
+    message = compare_message(a.filename, b.filename, summary, job.lang, wants_pdf, region)
     return Outcome(result=result, message=message, artifacts=artifacts)
 
 
