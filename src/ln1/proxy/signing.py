@@ -23,6 +23,7 @@ import hmac
 import time
 
 from ln1.errors import Ln1Error
+from ln1.webhooks.signing import NotFresh, fresh_timestamp
 
 TIMESTAMP_HEADER = "x-ln1-proxy-timestamp"
 SIGNATURE_HEADER = "x-ln1-proxy-signature"
@@ -98,14 +99,10 @@ def verify(
             "this API accepts requests only through the security proxy "
             "(no X-Ln1-Proxy-Signature header)"
         )
-    if not timestamp.isdigit() or len(timestamp) > 12:
-        raise NotThroughProxy("malformed X-Ln1-Proxy-Timestamp")
-    ts = int(timestamp)
-    current = time.time() if now is None else now
-    if abs(current - ts) > WINDOW_S:
-        raise NotThroughProxy(
-            f"proxy timestamp outside the {WINDOW_S}s window (stale or replayed request)"
-        )
+    try:
+        ts = fresh_timestamp(timestamp, WINDOW_S, now)
+    except NotFresh as e:
+        raise NotThroughProxy(f"X-Ln1-Proxy-Timestamp {e}") from None
     expected = sign(secret, ts, method, path_and_query, authorization)
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
         raise NotThroughProxy("bad proxy signature")

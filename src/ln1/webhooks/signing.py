@@ -30,6 +30,25 @@ def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> di
     return {TIMESTAMP_HEADER: str(ts), SIGNATURE_HEADER: sign(secret, ts, body)}
 
 
+class NotFresh(ValueError):
+    """A signing timestamp that is malformed or outside its window; ``str()`` says which."""
+
+
+def fresh_timestamp(timestamp: str, window_s: int, now: float | None = None) -> int:
+    """The Unix seconds of a signing-timestamp header, if within ``window_s`` of our clock.
+
+    Both edge signatures (this one and the security proxy's, ``ln1.proxy.signing``) bound
+    replays the same way; each caller words the refusal for its own header.
+    """
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise NotFresh("malformed")
+    ts = int(timestamp)
+    current = time.time() if now is None else now
+    if abs(current - ts) > window_s:
+        raise NotFresh(f"outside the {window_s}s window (stale or replayed request)")
+    return ts
+
+
 def verify(
     secret: str,
     timestamp: str | None,
@@ -40,13 +59,9 @@ def verify(
     """Raise ``Unauthenticated`` unless the signature is ours and the timestamp fresh."""
     if not timestamp or not signature:
         raise Unauthenticated("missing edge signature headers")
-    if not timestamp.isdigit() or len(timestamp) > 12:
-        raise Unauthenticated("malformed edge timestamp")
-    ts = int(timestamp)
-    current = time.time() if now is None else now
-    if abs(current - ts) > REPLAY_WINDOW_S:
-        raise Unauthenticated(
-            f"edge timestamp outside the {REPLAY_WINDOW_S}s window (stale or replayed request)"
-        )
+    try:
+        ts = fresh_timestamp(timestamp, REPLAY_WINDOW_S, now)
+    except NotFresh as e:
+        raise Unauthenticated(f"edge timestamp {e}") from None
     if not hmac.compare_digest(sign(secret, ts, body).encode(), signature.strip().encode()):
         raise Unauthenticated("bad edge signature")
