@@ -23,6 +23,7 @@ from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
 from ln1.files.views import router as files_router
 from ln1.ops.errors import install_error_handlers
+from ln1.ops.heap import settle_after_startup
 from ln1.ops.logging import configure_logging
 from ln1.ops.middleware import TraceMiddleware
 from ln1.ops.views import router as ops_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     llm,
                 )
                 app.state.graph = build_graph(checkpointer)
+                settle_after_startup()
                 log.info("ready", version=__version__, database=engine.url.get_backend_name())
                 yield
         finally:

@@ -87,6 +87,7 @@ async def post_message(
         thread,
         body.content,
         body.file_ids,
+        deltas=body.stream,
     )
     if body.stream:
         return EventSourceResponse(_sse(events, request), ping=15)

@@ -139,7 +139,7 @@ async def run_turn(
 ) -> Message:
     """Run a whole turn and return the stored assistant message."""
     return await answer_of(
-        stream_turn(graph, deps, principal, session, thread, content, file_ids, seed)
+        stream_turn(graph, deps, principal, session, thread, content, file_ids, seed, deltas=False)
     )
 
 
@@ -166,6 +166,8 @@ async def stream_turn(
     content: str,
     file_ids: list[str],
     seed: dict[str, Any] | None = None,
+    *,
+    deltas: bool = True,
 ) -> AsyncIterator[TurnEvent]:
     """Store the turn and run the graph, yielding events as it makes progress.
 
@@ -174,6 +176,9 @@ async def stream_turn(
     assistant message last. A node that writes its answer as it goes (the language model)
     sends its deltas through LangGraph's stream writer (``custom`` mode) and marks its reply
     ``streamed``, so those pieces are not sent twice.
+
+    ``deltas=False`` (a caller that only wants the stored answer) leaves the ``custom``
+    stream off, which saves LangGraph a few tenths of a millisecond per turn.
     """
     await check_files(session, principal.user_id, file_ids)
     async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
@@ -181,7 +186,7 @@ async def stream_turn(
         async for mode, update in graph.astream(
             _turn_input(content, file_ids, seed),
             run_config(thread.id, deps, principal, session),
-            stream_mode=["updates", "custom"],
+            stream_mode=["updates", "custom"] if deltas else ["updates"],
             durability="exit",
         ):
             if mode == "custom":

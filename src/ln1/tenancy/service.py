@@ -154,36 +154,58 @@ async def revoke_key(session: AsyncSession, key_id: str, owner_id: str | None = 
         raise NotFound(f"no active API key {key_id!r}")
 
 
+_PRINCIPAL_QUERY = (
+    select(
+        ApiKey.id,
+        ApiKey.revoked_at,
+        ApiKey.last_used_at,
+        User.id,
+        User.name,
+        User.email,
+        User.role,
+        User.active,
+        Company.id,
+        Company.slug,
+        Company.name,
+        Company.timezone,
+        Company.language,
+        Company.region,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .join(Company, Company.id == ApiKey.company_id)
+)
+
+
 async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
-    """Resolve a bearer key to its principal, or None when unknown, revoked or inactive."""
+    """Resolve a bearer key to its principal, or None when unknown, revoked or inactive.
+
+    Selects plain columns rather than the three entities: this runs on every request,
+    and building ORM objects cost more than the query itself.
+    """
     row = (
-        await session.execute(
-            select(ApiKey, User, Company)
-            .join(User, User.id == ApiKey.user_id)
-            .join(Company, Company.id == ApiKey.company_id)
-            .where(ApiKey.key_hash == hash_secret(secret))
-        )
+        await session.execute(_PRINCIPAL_QUERY.where(ApiKey.key_hash == hash_secret(secret)))
     ).first()
     if row is None:
         return None
-    key, user, company = row
-    if key.revoked_at is not None or not user.active:
+    (key_id, revoked_at, last_used_at, user_id, user_name, email, role, active) = row[:8]
+    (company_id, slug, company_name, timezone, language, region) = row[8:]
+    if revoked_at is not None or not active:
         return None
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         # Throttled so a busy key costs one write a minute, not one per request.
-        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
         await session.commit()
     return Principal(
-        user_id=user.id,
-        user_name=user.name,
-        email=user.email,
-        role=Role(user.role),
-        company_id=company.id,
-        company_slug=company.slug,
-        company_name=company.name,
-        timezone=company.timezone,
-        language=company.language,
-        region=company.region,
-        key_id=key.id,
+        user_id=user_id,
+        user_name=user_name,
+        email=email,
+        role=Role(role),
+        company_id=company_id,
+        company_slug=slug,
+        company_name=company_name,
+        timezone=timezone,
+        language=language,
+        region=region,
+        key_id=key_id,
     )
