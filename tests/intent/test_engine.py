@@ -9,7 +9,7 @@ import pytest
 
 from ln1.orchestrator.intent.dataset import load_examples, split
 from ln1.orchestrator.intent.engine import INTENTS, IntentEngine
-from ln1.orchestrator.intent.evaluate import evaluate
+from ln1.orchestrator.intent.evaluate import Evaluation, evaluate
 from ln1.orchestrator.intent.preselect import FILE_INTENTS, preselect
 from ln1.orchestrator.intent.text import normalize
 
@@ -21,9 +21,14 @@ ACCURACY_FLOOR = 0.91
 
 
 @pytest.fixture(scope="module")
-def split_engine() -> tuple[IntentEngine, list]:
-    train, held_out = split(load_examples())
-    return IntentEngine.train(train), held_out
+def evaluation() -> Evaluation:
+    return evaluate()
+
+
+@pytest.fixture(scope="module")
+def split_engine(evaluation: Evaluation) -> tuple[IntentEngine, list]:
+    """The engine trained on the train split, and the held-out examples."""
+    return evaluation.engine, split(load_examples())[1]
 
 
 def test_dataset_is_large_bilingual_and_covers_every_intent() -> None:
@@ -42,8 +47,8 @@ def test_held_out_split_is_stable_and_disjoint() -> None:
     assert split(load_examples())[1] == held_out
 
 
-def test_held_out_accuracy_stays_above_the_floor() -> None:
-    result = evaluate()
+def test_held_out_accuracy_stays_above_the_floor(evaluation: Evaluation) -> None:
+    result = evaluation
     assert result.accuracy >= ACCURACY_FLOOR, result.accuracy
     assert sum(total for _, total in result.per_intent.values()) == result.test_size
 

@@ -85,11 +85,11 @@ async def record_turn(
     """Store a turn in one transaction: the user's message and, unless the turn failed
     (``reply`` None), the assistant's. Returns the last message stored.
 
-    Written with Core statements (one multi-row INSERT, one UPDATE), not the unit of work:
-    this runs on every chat turn, and the ORM flush of two new objects cost about as much
-    as the rest of the turn's SQL together. The rows belong to ``thread``'s company by
-    construction, and the UPDATE carries the company filter explicitly, which is what
-    ``ln1.db.tenant`` would otherwise add.
+    The messages go in as one multi-row INSERT, not through the unit of work: this runs on
+    every chat turn, and flushing two new ORM objects cost about as much as the rest of the
+    turn's SQL together. Their company is ``thread``'s, which was loaded through the
+    caller's scoped session. The thread's UPDATE is an ORM statement, so ``ln1.db.tenant``
+    scopes it like every other.
     """
     messages = [
         _message(
@@ -108,14 +108,7 @@ async def record_turn(
         insert(Message.__table__),
         [{key: getattr(m, key) for key in _MESSAGE_COLUMNS} for m in messages],
     )
-    await session.execute(
-        update(Thread.__table__)
-        .where(
-            Thread.__table__.c.id == thread.id,
-            Thread.__table__.c.company_id == thread.company_id,
-        )
-        .values(**values)
-    )
+    await session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
     await session.commit()
     for key, value in values.items():  # the loaded Thread mirrors what was written
         set_committed_value(thread, key, value)

@@ -21,6 +21,7 @@ class Evaluation:
     errors: list[tuple[Example, str]]
     p50_ms: float
     p99_ms: float
+    engine: IntentEngine  # the model trained on the train split (tests reuse it)
 
 
 def decide(engine: IntentEngine, text: str) -> str:
@@ -55,4 +56,5 @@ def evaluate(examples: list[Example] | None = None) -> Evaluation:
         errors=errors,
         p50_ms=timings[len(timings) // 2] if timings else 0.0,
         p99_ms=timings[min(len(timings) - 1, int(len(timings) * 0.99))] if timings else 0.0,
+        engine=engine,
     )
