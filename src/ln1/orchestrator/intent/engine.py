@@ -3,7 +3,8 @@
 A light learned classifier trained at start-up from the labelled utterances in the repo:
 TF-IDF over character n-grams, and over words plus the domain concept tags of
 ``concepts``, into a linear SVM whose scores a fitted temperature turns into probabilities.
-No network, no GPU, well under a millisecond a message, about ten seconds to train.
+No network, no GPU, well under a millisecond a message, about 25 seconds to train on
+two cores (29,575 lines).
 Character n-grams and misspelt training copies make it robust to missing accents and
 common typos in both languages; concept tags let an unseen synonym count. Slots come from
 deterministic extractors. What each intent means is written in ``INTENTS.md``.
@@ -87,10 +88,11 @@ class TemperatureSVC(ClassifierMixin, BaseEstimator):
     """A linear SVM whose scores become probabilities through one fitted temperature.
 
     In cross-validation on the training split a linear SVM separates the intents better
-    than logistic regression on the same features (93.4% against 91.7%) and fits in a
-    second instead of ten. Its scores are not probabilities, yet the orchestrator needs a
-    confidence to decide when to ask the fallback, so ``softmax(T * scores)`` is used with
-    ``T`` chosen to minimise the log-loss of out-of-fold scores. The result is still one
+    than logistic regression on the same features (93.4% against 91.7%, measured on the
+    8,436 lines of the time) and fits several times faster. Its scores are not
+    probabilities, yet the orchestrator needs a confidence to decide when to ask the
+    fallback, so ``softmax(T * scores)`` is used with
+    ``T`` chosen to minimise the log-loss of held-back scores. The result is still one
     linear layer plus a softmax, which is exactly what ``OneMessageScorer`` computes.
     """
 
