@@ -1,6 +1,6 @@
 """The baseline for bench/chat_direct.py: a bare FastAPI JSON endpoint, nothing else.
 
-Served exactly like ln1 (uvicorn, one process, same loop and HTTP implementation), so
+Served exactly like ln1 (uvicorn, as many processes, same loop and HTTP implementation), so
 the ratio measures what ln1 adds per message: auth, storage, the graph, checkpoints.
 """
 

@@ -1,7 +1,8 @@
 """Throughput and latency of direct-route chat messages over real HTTP.
 
 Starts ``ln1 up`` on a temporary data folder (embedded default: SQLite) and, as the
-baseline, a bare FastAPI JSON endpoint served the same way (uvicorn, one process). For
+baseline, a bare FastAPI JSON endpoint served the same way (uvicorn, with as many processes
+as ``ln1 up`` serves with: ``--processes``, default ln1's own default). For
 1, 16 and 64 concurrent clients it sends direct-route messages (greeting, help, task
 status, out-of-scope: each stored, classified, checkpointed) and prints requests/s and
 p50/p99 latency for both, and ln1's throughput as a share of the bare endpoint's. It also
@@ -11,7 +12,8 @@ Each level runs ``--rounds`` times, bare and ln1 alternating, so a slow moment o
 machine hits both; the table shows the median of the rounds' throughputs and of their
 ratios, and latency percentiles over all rounds' requests pooled.
 
-    uv run python bench/chat_direct.py [--requests 600] [--rounds 3] [--database-url URL]
+    uv run python bench/chat_direct.py [--requests 600] [--rounds 3] [--processes N]
+                                       [--database-url URL]
 """
 
 from __future__ import annotations
@@ -179,13 +181,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="per level and round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per level")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite")
+    parser.add_argument("--processes", type=int, default=None, help="API processes of both servers")
     args = parser.parse_args()
+    from ln1.config import Settings
+
+    processes = args.processes or Settings(_env_file=None).api_processes
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LN1_")}
         # The intent model is cached across runs (bench/out is not in git): the first
         # start of a fresh data folder trains it, which is not what this measures.
         env.update(LN1_DATA_DIR=tmp, LN1_LOG_LEVEL="WARNING", LN1_CACHE_DIR=str(MODEL_CACHE))
+        env["LN1_API_PROCESSES"] = str(processes)
         if args.database_url:
             env["LN1_DATABASE_URL"] = args.database_url
         slug = f"bench-{os.getpid()}"
@@ -221,6 +228,8 @@ def main() -> None:
                     "--log-level",
                     "warning",
                     "--no-access-log",
+                    "--workers",
+                    str(processes),
                 ],
                 cwd=HERE,
                 env=env,
@@ -248,8 +257,8 @@ def main() -> None:
     backend = "PostgreSQL" if args.database_url else "SQLite (embedded default)"
     print(
         f"chat_direct: {args.requests} direct-route messages per level and round, "
-        f"{args.rounds} rounds, ln1 on {backend}, {os.cpu_count()} cores, client and servers "
-        "on one machine"
+        f"{args.rounds} rounds, ln1 on {backend}, {processes} API process(es) for ln1 and "
+        f"for bare, {os.cpu_count()} cores, client and servers on one machine"
     )
     print(
         f"{'clients':>7} | {'ln1 req/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "

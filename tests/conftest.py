@@ -144,6 +144,9 @@ def make_backend(name: str, data_dir: Path) -> tuple[Backend, str | None]:
     env["LN1_LOG_FORMAT"] = "json"
     # Most API tests need no worker; the worker tests start servers that run one.
     env["LN1_WORKER_PROCESSES"] = "0"
+    # One API process each: starts and stops twice as fast. The tests of several processes
+    # (tests/test_processes.py, tests/runners/test_local_relay.py) ask for them.
+    env["LN1_API_PROCESSES"] = "1"
     pg_name = None
     if name == "postgresql":
         pg_name = _create_pg_database()

@@ -32,8 +32,10 @@ from ln1.orchestrator.deps import OrchestratorDeps
 from ln1.orchestrator.graph import build_graph
 from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.orchestrator.llm import ChatLLM
+from ln1.orchestrator.turnlock import TurnLocks
 from ln1.proxy import ProxyCheck
 from ln1.runners.hub import RunnerHub
+from ln1.runners.local_relay import LocalRelay
 from ln1.runners.relay import Relay
 from ln1.runners.tunnel import router as tunnel_router
 from ln1.runners.views import router as runners_router
@@ -64,9 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         llm = ChatLLM.from_settings(settings)  # None without LN1_CLOUDFLARE_*: rules only
         if llm is not None:
             intent_engine.fallback = llm.resolve_intent
-        relay = Relay(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
-        if relay is not None:
-            await relay.start()
+        relay: Relay | LocalRelay = (
+            Relay(settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else LocalRelay(settings.run_dir)
+        )
+        await relay.start()
+        turn_locks = TurnLocks(settings.run_dir / "turns.lock")
         app.state.storage = LocalStorage(settings.storage_dir)
         app.state.hub = RunnerHub(
             sessionmaker,
@@ -84,14 +90,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.storage,
                     make_celery(settings),
                     llm,
+                    turn_locks,
                 )
                 app.state.graph = build_graph(checkpointer)
                 settle_after_startup()
                 log.info("ready", version=__version__, database=engine.url.get_backend_name())
                 yield
         finally:
-            if relay is not None:
-                await relay.close()
+            await relay.close()
+            turn_locks.close()
             if llm is not None:
                 await llm.aclose()
             await engine.dispose()

@@ -8,6 +8,7 @@ that use them.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -99,6 +100,12 @@ class Settings(BaseSettings):
         description="Worker processes `ln1 up` runs next to the API; 0 when workers run "
         "elsewhere (`ln1 worker` on other machines).",
     )
+    api_processes: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=1,
+        description="API processes `ln1 up` serves with, on one shared port (default: one "
+        "per core, at most 4). Turns of one thread still run one at a time across them.",
+    )
     task_time_limit_s: float = Field(
         default=3600.0, description="A task running longer than this is stopped (hard limit)."
     )
@@ -163,6 +170,11 @@ class Settings(BaseSettings):
     def storage_dir(self) -> Path:
         """Uploaded files and artifacts (local storage, the embedded default)."""
         return self.data_dir / "storage"
+
+    @property
+    def run_dir(self) -> Path:
+        """What the API processes of one ``ln1 up`` share at run time: locks, relay ports."""
+        return self.data_dir / "run"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

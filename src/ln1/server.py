@@ -11,12 +11,17 @@ import os
 import signal
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import uvicorn
 from rich.console import Console
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from ln1 import __version__
 from ln1.app import create_app
@@ -35,6 +40,8 @@ from ln1.demo import (
     write_demo_runner_files,
     write_token,
 )
+from ln1.ops.metrics import MULTIPROCESS_ENV, share_metrics
+from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.supervise import Child, Supervisor
 
 console = Console(highlight=False, soft_wrap=True)
@@ -67,6 +74,7 @@ def _demo_runner(settings: Settings, base_url: str, timezone: str) -> Child:
 def _worker(settings: Settings) -> Child:
     """A Celery worker for every queue, on the same data folder, database and broker."""
     env = {**os.environ, "LN1_DATA_DIR": str(settings.data_dir.resolve())}
+    env.pop(MULTIPROCESS_ENV, None)  # its metrics are not the API's
     if settings.database_url:
         env["LN1_DATABASE_URL"] = settings.database_url
     return Child(
@@ -92,6 +100,8 @@ def serve(settings: Settings, demo: bool) -> None:
     console.print(f"ln1 {__version__} · state in {where}")
     scheme = "https" if settings.tls_certfile else "http"
     base = f"{scheme}://{settings.host}:{settings.port}"
+    local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    local = f"{scheme}://{local_host}:{settings.port}"
     supervisor = Supervisor()
     if demo:
         runner_folder = settings.data_dir / "demo-runner"
@@ -105,17 +115,29 @@ def serve(settings: Settings, demo: bool) -> None:
                 f"Demo company '{DEMO_SLUG}' already exists. A new admin key: "
                 f"ln1 admin create-key --company {DEMO_SLUG} --email {DEMO_ADMIN_EMAIL}"
             )
-        local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        local = f"{scheme}://{local_host}:{settings.port}"
         supervisor.children.append(_demo_runner(settings, local, DEMO_TIMEZONE))
         console.print(
             f"Demo Local Runner «{DEMO_RUNNER_NAME}» on {runner_folder / 'ventas.sqlite'}"
         )
     if settings.worker_processes:
         supervisor.children.append(_worker(settings))
-    console.print(f"API on {base} (Ctrl-C to stop)")
-    config = uvicorn.Config(
-        create_app(settings),
+    processes = settings.api_processes
+    console.print(
+        f"API on {base} ({processes} process{'es' if processes > 1 else ''}; Ctrl-C to stop)"
+    )
+    try:
+        if processes == 1:
+            _serve_one(settings, supervisor)
+        else:
+            _serve_many(settings, supervisor, local)
+    finally:
+        supervisor.stop()
+    console.print("ln1 stopped")
+
+
+def _uvicorn_config(settings: Settings, app: Any, **extra: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -123,15 +145,50 @@ def serve(settings: Settings, demo: bool) -> None:
         timeout_graceful_shutdown=10,
         ssl_certfile=settings.tls_certfile,
         ssl_keyfile=settings.tls_keyfile,
+        **extra,
     )
+
+
+def _serve_one(settings: Settings, supervisor: Supervisor) -> None:
+    server = uvicorn.Server(_uvicorn_config(settings, create_app(settings)))
     sys.stdout.flush()
-    server = uvicorn.Server(config)
     supervisor.start_when(lambda: server.started)
+    _serve_until_signal(server)
+
+
+def _serve_many(settings: Settings, supervisor: Supervisor, local: str) -> None:
+    """``api_processes`` API processes on one socket, bound here and inherited by each.
+
+    uvicorn's process manager starts them (spawned: each builds its own app from the same
+    settings), starts a new one when one dies, and on SIGINT/SIGTERM lets each drain and
+    stop. What they must share lives under the data folder (``ln1.orchestrator.turnlock``,
+    ``ln1.runners.local_relay``, ``ln1.ops.metrics``). The intent model is trained here
+    first, once, so the processes load it instead of each training their own.
+    """
+    IntentEngine.ensure_cached(settings.model_cache_dir)
+    share_metrics(settings.run_dir / "metrics")
+    config = _uvicorn_config(
+        settings, partial(create_app, settings), factory=True, workers=settings.api_processes
+    )
+    sock = config.bind_socket()
     try:
-        _serve_until_signal(server)
+        manager = Multiprocess(config, sockets=[sock])
+        sys.stdout.flush()
+        supervisor.start_when(lambda: _answers(local))
+        manager.run()
     finally:
-        supervisor.stop()
-    console.print("ln1 stopped")
+        sock.close()
+    if any(process.exitcode == STARTUP_FAILURE for process in manager.processes):
+        console.print("[red]error:[/red] the API could not start (see the log above)")
+        raise SystemExit(1)
+
+
+def _answers(base_url: str) -> bool:
+    """Whether one of the API processes serves requests yet."""
+    try:
+        return httpx.get(f"{base_url}/healthz", timeout=1.0, verify=False).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _serve_until_signal(server: uvicorn.Server) -> None:

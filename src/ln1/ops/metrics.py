@@ -1,8 +1,22 @@
-"""Prometheus metrics, on a registry of ln1's own (served at ``GET /metrics``)."""
+"""Prometheus metrics, on a registry of ln1's own (served at ``GET /metrics``).
+
+With several API processes (``ln1 up``, ``LN1_API_PROCESSES``) a scrape lands on any one of
+them, yet must count every request. prometheus_client's multiprocess mode does that: each
+process writes its values to files in one folder, and ``exposition`` sums them. ``ln1 up``
+empties the folder and names it in the environment before it starts the processes (the
+mode is chosen when prometheus_client is imported).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import os
+import shutil
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -25,3 +39,20 @@ CHAT_TURNS = Counter(
     ["route", "intent"],
     registry=REGISTRY,
 )
+
+
+def share_metrics(folder: Path) -> None:
+    """Make the API processes started after this call count into ``folder``, from zero."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+
+
+def exposition() -> bytes:
+    """The text a scrape gets: every API process's values when they share them."""
+    folder = os.environ.get(MULTIPROCESS_ENV)
+    if not folder:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=folder)
+    return generate_latest(registry)

@@ -7,10 +7,10 @@ import asyncio
 from celery import Celery
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from ln1.ops.metrics import REGISTRY
+from ln1.ops.metrics import exposition
 
 router = APIRouter(tags=["operations"])
 
@@ -38,9 +38,9 @@ async def readyz(request: Request) -> JSONResponse:
     if relay is not None:
         try:
             await relay.ping()
-            checks["redis"] = "ok"
+            checks[relay.name] = "ok"
         except Exception as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
+            checks[relay.name] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks},
@@ -55,4 +55,4 @@ def _broker_answers(celery: Celery) -> None:
 
 @router.get("/metrics")
 async def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

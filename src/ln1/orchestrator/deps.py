@@ -6,7 +6,7 @@ several app instances in one process never share hidden state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from celery import Celery
 from langchain_core.runnables import RunnableConfig
@@ -16,6 +16,7 @@ from ln1.artifacts.storage import LocalStorage
 from ln1.config import Settings
 from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.orchestrator.llm import ChatLLM
+from ln1.orchestrator.turnlock import TurnLocks
 from ln1.runners.hub import RunnerHub
 from ln1.tenancy.service import Principal
 
@@ -29,6 +30,7 @@ class OrchestratorDeps:
     storage: LocalStorage
     celery: Celery
     llm: ChatLLM | None = None  # Workers AI for the chat, when configured
+    turn_locks: TurnLocks = field(default_factory=TurnLocks)  # see ln1.orchestrator.turnlock
 
 
 def deps_of(config: RunnableConfig) -> OrchestratorDeps:

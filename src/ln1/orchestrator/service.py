@@ -2,15 +2,14 @@
 
 A turn is stored in one transaction after the graph has run (both messages at once:
 one commit per turn). If the graph fails, the user's message is still stored, so
-nothing the user said is lost. Turns of one thread run one at a time in a process (a
-lock per thread), so two quick messages cannot interleave their checkpoints.
+nothing the user said is lost. Turns of one thread run one at a time (a
+lock per thread, shared by the API processes of one machine: ``ln1.orchestrator.turnlock``),
+so two quick messages cannot interleave their checkpoints.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from ln1.orchestrator.nodes.understand import with_context
 from ln1.orchestrator.state import RECENT_TURNS
 from ln1.tenancy.service import Principal
 
-_thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 SLOT_INTENTS = frozenset({"data_query", "report"})
 MAX_FILES = 10
 _SENTENCE_END = re.compile(r"((?<=[.!?:\n»”])\s+)")
@@ -45,14 +43,6 @@ class TurnEvent:
     event: str
     data: dict[str, Any]
     message: Message | None = None  # on ``done``: the stored assistant message
-
-
-def _lock_for(thread_id: str) -> asyncio.Lock:
-    lock = _thread_locks.get(thread_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _thread_locks[thread_id] = lock
-    return lock
 
 
 @asynccontextmanager
@@ -181,7 +171,10 @@ async def stream_turn(
     stream off, which saves LangGraph a few tenths of a millisecond per turn.
     """
     await check_files(session, principal.user_id, file_ids)
-    async with _lock_for(thread.id), _keep_user_message(session, thread, content, file_ids):
+    async with (
+        deps.turn_locks.hold(thread.id),
+        _keep_user_message(session, thread, content, file_ids),
+    ):
         values: dict[str, Any] = {}
         async for mode, update in graph.astream(
             _turn_input(content, file_ids, seed),

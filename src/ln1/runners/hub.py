@@ -1,7 +1,8 @@
 """The orchestrator's side of the tunnel: which runners are connected here, and their orders.
 
 A runner holds one WebSocket to one API process (:class:`Link`). An order for it is issued
-by :meth:`RunnerHub.order`, on this process or, through :mod:`ln1.runners.relay` (Redis), on
+by :meth:`RunnerHub.order`, on this process or, through a relay (:mod:`ln1.runners.relay` over
+Redis, :mod:`ln1.runners.local_relay` between the API processes of one machine), on
 any other; either way the caller reads the same :class:`Extract`: the column names, then row
 batches as chunks arrive, each acknowledged only after it was decoded, so the runner (which
 never has more than a window of unacknowledged chunks in flight) goes as fast as the
@@ -191,7 +192,7 @@ class RunnerHub:
         *,
         heartbeat_timeout_s: float,
         order_timeout_s: float,
-        relay: Any = None,  # ln1.runners.relay.Relay when LN1_REDIS_URL is set
+        relay: Any = None,  # ln1.runners.relay.Relay (Redis) or .local_relay.LocalRelay
     ) -> None:
         self._sessionmaker = sessionmaker
         self._heartbeat_timeout_s = heartbeat_timeout_s
@@ -264,9 +265,10 @@ class RunnerHub:
 
     @property
     def reachable(self) -> Container[str] | None:
-        """Runner ids this process can send orders to: all recently seen ones through the
-        relay, else only those connected here (None means "ask the database")."""
-        return None if self.relay is not None else self.links
+        """Runner ids this process can send orders to (None means "ask the database"): all
+        recently seen ones through Redis, those connected to this machine's API processes
+        through the local relay, else only those connected here."""
+        return self.links if self.relay is None else self.relay.reachable
 
     async def online(self, company_id: str) -> list[Runner]:
         async with self._sessionmaker() as session:
@@ -327,8 +329,8 @@ class RunnerHub:
             except Exception as e:  # Redis down: the runner cannot be reached from here
                 raise OrderFailed(
                     "relay_unavailable",
-                    f"runner «{target.name}» cannot be reached: the message relay (Redis) "
-                    f"did not answer ({type(e).__name__})",
+                    f"runner «{target.name}» cannot be reached: the message relay "
+                    f"({self.relay.name}) did not answer ({type(e).__name__})",
                     target.name,
                 ) from e
             if send is None:

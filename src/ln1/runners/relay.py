@@ -33,6 +33,9 @@ _TEXT, _CHUNK, _CLOSED = b"T", b"B", b"X"
 class Relay:
     """One Redis connection for publishing and one pub/sub connection for this process."""
 
+    name = "redis"
+    reachable = None  # every runner the database has seen lately: Redis reaches them all
+
     def __init__(self, url: str, prefix: str = "ln1") -> None:
         self._redis = aioredis.from_url(url)
         self._pubsub = self._redis.pubsub()

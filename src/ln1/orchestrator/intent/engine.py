@@ -340,6 +340,13 @@ class IntentEngine:
         tmp.replace(path)
         return engine
 
+    @classmethod
+    def ensure_cached(cls, cache_dir: Path) -> None:
+        """Train and cache the model unless it is cached: before starting several processes
+        that would otherwise each train it."""
+        if not (cache_dir / f"intent-{_model_key()}.pkl").exists():
+            cls.load_or_train(cache_dir)
+
     def classify(
         self, text: str, candidates: frozenset[str] | None = None
     ) -> tuple[str, float, tuple[tuple[str, float], ...]]:
