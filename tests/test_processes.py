@@ -40,6 +40,11 @@ def many(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Serve
     server = ServerProcess(env, backend.settings.data_dir, free_port(), tmp_path / "up.log")
     try:
         server.start()
+        # /readyz answers once one process serves; the other may still be starting.
+        deadline = time.monotonic() + 60
+        while f"API ready: {PROCESSES} processes serving" not in server.logs():
+            assert time.monotonic() < deadline, server.logs()[-3000:]
+            time.sleep(0.1)
         yield server, backend
     finally:
         if server.proc is not None and server.proc.poll() is None:

@@ -17,13 +17,11 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import uvicorn
 from rich.console import Console
-from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors.multiprocess import Multiprocess
 
 from ln1 import __version__
+from ln1.api_processes import ApiProcesses
 from ln1.app import create_app
 from ln1.config import Settings
 from ln1.db.engine import make_engine, make_sessionmaker
@@ -129,7 +127,7 @@ def serve(settings: Settings, demo: bool) -> None:
         if processes == 1:
             _serve_one(settings, supervisor)
         else:
-            _serve_many(settings, supervisor, local)
+            _serve_many(settings, supervisor)
     finally:
         supervisor.stop()
     console.print("ln1 stopped")
@@ -156,39 +154,38 @@ def _serve_one(settings: Settings, supervisor: Supervisor) -> None:
     _serve_until_signal(server)
 
 
-def _serve_many(settings: Settings, supervisor: Supervisor, local: str) -> None:
-    """``api_processes`` API processes on one socket, bound here and inherited by each.
+def _serve_many(settings: Settings, supervisor: Supervisor) -> None:
+    """``api_processes`` API processes on one port (see ``ln1.api_processes``).
 
-    uvicorn's process manager starts them (spawned: each builds its own app from the same
-    settings), starts a new one when one dies, and on SIGINT/SIGTERM lets each drain and
-    stop. What they must share lives under the data folder (``ln1.orchestrator.turnlock``,
-    ``ln1.runners.local_relay``, ``ln1.ops.metrics``). The intent model is trained here
-    first, once, so the processes load it instead of each training their own.
+    Each builds its own app from the same settings. What they must share lives under the
+    data folder (``ln1.orchestrator.turnlock``, ``ln1.runners.local_relay``,
+    ``ln1.ops.metrics``). The intent model is trained here first, once, so the processes
+    load it instead of each training their own.
     """
     IntentEngine.ensure_cached(settings.model_cache_dir)
     share_metrics(settings.run_dir / "metrics")
-    config = _uvicorn_config(
-        settings, partial(create_app, settings), factory=True, workers=settings.api_processes
-    )
-    sock = config.bind_socket()
+    config = _uvicorn_config(settings, partial(create_app, settings), factory=True)
+    processes = ApiProcesses(config, settings.api_processes)
+    sys.stdout.flush()
+    supervisor.start_when(lambda: _announce_once(processes))
     try:
-        manager = Multiprocess(config, sockets=[sock])
-        sys.stdout.flush()
-        supervisor.start_when(lambda: _answers(local))
-        manager.run()
-    finally:
-        sock.close()
-    if any(process.exitcode == STARTUP_FAILURE for process in manager.processes):
+        processes.run()
+    except OSError as e:  # the port: in use, or not ours to take
+        console.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.port}: {e}")
+        raise SystemExit(1) from e
+    if processes.failed_to_start:
         console.print("[red]error:[/red] the API could not start (see the log above)")
         raise SystemExit(1)
 
 
-def _answers(base_url: str) -> bool:
-    """Whether one of the API processes serves requests yet."""
-    try:
-        return httpx.get(f"{base_url}/healthz", timeout=1.0, verify=False).status_code == 200
-    except httpx.HTTPError:
+def _announce_once(processes: ApiProcesses) -> bool:
+    """Whether all API processes serve; says so once (the demo's runner and the worker
+    start then, not while half the port's sockets still queue connections)."""
+    if not processes.ready.is_set():
         return False
+    console.print(f"API ready: {processes.count} processes serving")
+    sys.stdout.flush()
+    return True
 
 
 def _serve_until_signal(server: uvicorn.Server) -> None:
