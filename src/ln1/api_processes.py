@@ -18,6 +18,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+import time
 from types import FrameType
 
 import structlog
@@ -29,6 +30,7 @@ log = structlog.get_logger("ln1.api_processes")
 
 BACKLOG = 2048
 STOP_TIMEOUT_S = 20.0
+WATCH_EVERY_S = 0.25
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -48,7 +50,9 @@ class ApiProcesses:
         self.processes: list[Process] = []
         self.failed_to_start = False
         self.ready = threading.Event()  # set once every process has served its first start
-        self._stop = threading.Event()
+        # A plain flag, not an Event: a signal handler runs in the main thread, maybe while
+        # that thread holds an Event's lock inside wait(), and set() would then deadlock.
+        self._stopping = False
         self._unready: set[int] = set()
 
     def _start_one(self) -> Process:
@@ -66,7 +70,8 @@ class ApiProcesses:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         try:
             self.processes = [self._start_one() for _ in range(self.count)]
-            while not self._stop.wait(0.5):
+            while not self._stopping:
+                time.sleep(WATCH_EVERY_S)
                 self._replace_dead()
         finally:
             self._stop_all()
@@ -74,7 +79,7 @@ class ApiProcesses:
                 signal.signal(sig, handler)
 
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
-        self._stop.set()
+        self._stopping = True
 
     def _replace_dead(self) -> None:
         for index, process in enumerate(self.processes):
@@ -90,9 +95,9 @@ class ApiProcesses:
             if process.exitcode == STARTUP_FAILURE:
                 # It failed before serving (app, TLS or database broken): so would the next.
                 self.failed_to_start = True
-                self._stop.set()
+                self._stopping = True
                 return
-            if self._stop.is_set():
+            if self._stopping:
                 return
             log.warning("api process died; starting another", pid=process.pid)
             self.processes[index] = self._start_one()
