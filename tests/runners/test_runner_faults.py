@@ -14,7 +14,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -267,7 +269,9 @@ def test_a_database_that_went_away_gives_a_clear_error_naming_the_runner_in_time
     dsn = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{pg_database}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE sales (day date, amount numeric(12, 2))")
-        conn.execute("INSERT INTO sales VALUES (current_date - 1, 12.50), (current_date - 1, 7)")
+        # "ayer" is yesterday in the company's time zone (Lima), not the database server's.
+        yesterday = datetime.now(ZoneInfo("America/Lima")).date() - timedelta(days=1)
+        conn.execute("INSERT INTO sales VALUES (%s, 12.50), (%s, 7)", (yesterday, yesterday))
     sql = (
         "SELECT day AS fecha, count(*) AS facturas, sum(amount) AS ventas FROM sales\n"
         "WHERE day BETWEEN CAST(:date_from AS date) AND CAST(:date_to AS date) GROUP BY day"
