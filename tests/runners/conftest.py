@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -330,6 +331,55 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
 SELECT date(:date_from) AS fecha, i AS facturas, i * 0.5 AS ventas
 FROM n WHERE date(:date_to) IS NOT NULL
 """
+
+
+def start_slow_runner(
+    backend: Backend,
+    server: ServerProcess,
+    tenant: Tenant,
+    spawn: Callable[..., RunnerProcess],
+    folder: Path,
+) -> tuple[RunnerProcess, Path]:
+    """Runner «lento» on ``server``, online: its answer (SLOW_SQLITE_SQL in chunks of 10
+    rows) lasts long enough to be cut. Also the database file it opens once an order starts."""
+    runner_id, token = register_runner(backend, tenant.slug, "lento")
+    database = folder / "slow.sqlite"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = runner_toml(
+        folder / "runner",
+        ws_url(server),
+        token,
+        empty_sqlite(database),
+        [sales_entry(SLOW_SQLITE_SQL)],
+        limits={"chunk_rows": 10},
+    )
+    runner = spawn(folder / "runner", text, runner_id)
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {tenant.keys['admin']}"}
+    ) as client:
+        runner.wait_online(client)
+    return runner, database
+
+
+def ask_while_killed_mid_stream(
+    runner: RunnerProcess, database: Path, client: httpx.Client
+) -> tuple[dict, float]:
+    """Ask for yesterday's sales and kill ``runner`` once it streams them; the reply and how
+    long it took. The runner opens ``database`` only when the order starts."""
+
+    def kill_once_streaming() -> None:
+        wait_for("the extraction to start", lambda: has_open(runner, database), 20, every=0.01)
+        time.sleep(0.3)
+        runner.kill()
+
+    killer = threading.Thread(target=kill_once_streaming)
+    killer.start()
+    try:
+        started = time.monotonic()
+        reply = ask(client, "Dame las ventas de ayer")
+        return reply, time.monotonic() - started
+    finally:
+        killer.join()
 
 
 def empty_sqlite(path: Path) -> str:

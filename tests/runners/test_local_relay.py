@@ -14,8 +14,6 @@ import asyncio
 import json
 import socket
 import struct
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,16 +25,13 @@ import pytest
 from ln1.db.migrate import upgrade
 from tests.conftest import Backend, ServerProcess, Tenant, _create_tenant, free_port, make_backend
 from tests.runners.conftest import (
-    SLOW_SQLITE_SQL,
     RunnerProcess,
     ask,
+    ask_while_killed_mid_stream,
     demo_config,
-    empty_sqlite,
-    has_open,
     log_says,
     register_runner,
-    runner_toml,
-    sales_entry,
+    start_slow_runner,
     wait_for,
     ws_url,
 )
@@ -85,6 +80,16 @@ def registry(pair: Pair, runner_id: str) -> list[Path]:
     return sorted((pair.backend.settings.data_dir / "run" / "runners").glob(f"{runner_id}.*"))
 
 
+def demo_runner_on_a(pair: Pair, tenant: Tenant, spawn: Spawn, tmp_path: Path) -> RunnerProcess:
+    """Runner «ventas» on the demo sales database, connected to A and online."""
+    runner_id, token = register_runner(pair.backend, tenant.slug, "ventas")
+    folder = tmp_path / "runner"
+    runner = spawn(folder, demo_config(folder, ws_url(pair.a), token), runner_id)
+    with client_on(pair.a, tenant) as on_a:
+        runner.wait_online(on_a)
+    return runner
+
+
 def test_readiness_checks_the_local_relay(pair: Pair) -> None:
     for server in (pair.a, pair.b):
         ready = httpx.get(f"{server.url}/readyz")
@@ -95,11 +100,9 @@ def test_readiness_checks_the_local_relay(pair: Pair) -> None:
 def test_an_order_asked_on_one_process_reaches_the_runner_connected_to_another(
     pair: Pair, tenant: Tenant, spawn_runner: Spawn, tmp_path: Path
 ) -> None:
-    runner_id, token = register_runner(pair.backend, tenant.slug, "ventas")
-    folder = tmp_path / "runner"
-    runner = spawn_runner(folder, demo_config(folder, ws_url(pair.a), token), runner_id)
+    runner = demo_runner_on_a(pair, tenant, spawn_runner, tmp_path)
+    runner_id = runner.runner_id
     with client_on(pair.a, tenant) as on_a, client_on(pair.b, tenant, "analyst") as on_b:
-        runner.wait_online(on_a)
         [listed] = on_b.get("/v1/runners").json()["data"]
         from_b = ask(on_b, "Dame las ventas de ayer")
         from_a = ask(on_a, "Dame las ventas de ayer")
@@ -127,35 +130,9 @@ def test_an_order_asked_on_one_process_reaches_the_runner_connected_to_another(
 def test_a_runner_killed_mid_stream_behind_another_process_gives_a_clear_error(
     pair: Pair, tenant: Tenant, spawn_runner: Spawn, tmp_path: Path
 ) -> None:
-    runner_id, token = register_runner(pair.backend, tenant.slug, "lento")
-    folder = tmp_path / "slow"
-    database = tmp_path / "slow.sqlite"
-    text = runner_toml(
-        folder,
-        ws_url(pair.a),
-        token,
-        empty_sqlite(database),
-        [sales_entry(SLOW_SQLITE_SQL)],
-        limits={"chunk_rows": 10},
-    )
-    runner = spawn_runner(folder, text, runner_id)
-    with client_on(pair.a, tenant) as on_a:
-        runner.wait_online(on_a)
-
-    def kill_once_streaming() -> None:
-        wait_for("the extraction to start", lambda: has_open(runner, database), 20, every=0.01)
-        time.sleep(0.3)
-        runner.kill()
-
-    killer = threading.Thread(target=kill_once_streaming)
-    killer.start()
-    try:
-        with client_on(pair.b, tenant) as on_b:
-            started = time.monotonic()
-            reply = ask(on_b, "Dame las ventas de ayer")
-            elapsed = time.monotonic() - started
-    finally:
-        killer.join()
+    runner, database = start_slow_runner(pair.backend, pair.a, tenant, spawn_runner, tmp_path)
+    with client_on(pair.b, tenant) as on_b:
+        reply, elapsed = ask_while_killed_mid_stream(runner, database, on_b)
     content = reply["content"]
     assert reply["route"] == "runner" and reply["data"] is None, content
     assert "«lento»" in content and "no completó la consulta" in content
@@ -166,11 +143,7 @@ def test_a_runner_killed_mid_stream_behind_another_process_gives_a_clear_error(
 def test_a_registry_entry_left_by_a_dead_process_is_skipped_and_removed(
     pair: Pair, tenant: Tenant, spawn_runner: Spawn, tmp_path: Path
 ) -> None:
-    runner_id, token = register_runner(pair.backend, tenant.slug, "ventas")
-    folder = tmp_path / "runner"
-    runner = spawn_runner(folder, demo_config(folder, ws_url(pair.a), token), runner_id)
-    with client_on(pair.a, tenant) as on_a:
-        runner.wait_online(on_a)
+    runner_id = demo_runner_on_a(pair, tenant, spawn_runner, tmp_path).runner_id
     [live] = registry(pair, runner_id)
     # As if the runner had been connected to a process that died since: newer, so tried first.
     stale = live.with_name(f"{runner_id}.999999")
@@ -184,11 +157,8 @@ def test_a_registry_entry_left_by_a_dead_process_is_skipped_and_removed(
 def test_a_connection_without_the_token_gets_nothing_and_harms_nothing(
     pair: Pair, tenant: Tenant, spawn_runner: Spawn, tmp_path: Path
 ) -> None:
-    runner_id, token = register_runner(pair.backend, tenant.slug, "ventas")
-    folder = tmp_path / "runner"
-    runner = spawn_runner(folder, demo_config(folder, ws_url(pair.a), token), runner_id)
-    with client_on(pair.a, tenant) as on_a:
-        runner.wait_online(on_a)
+    runner = demo_runner_on_a(pair, tenant, spawn_runner, tmp_path)
+    runner_id = runner.runner_id
     [entry] = registry(pair, runner_id)
     assert entry.stat().st_mode & 0o077 == 0  # the token is readable by this user only
     port = json.loads(entry.read_text())["port"]

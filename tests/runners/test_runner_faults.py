@@ -11,7 +11,6 @@ import asyncio
 import itertools
 import signal
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -37,10 +36,10 @@ from tests.runners.conftest import (
     SLOW_SQLITE_SQL,
     RunnerProcess,
     ask,
+    ask_while_killed_mid_stream,
     connections,
     demo_config,
     empty_sqlite,
-    has_open,
     register_runner,
     runner_status,
     runner_toml,
@@ -230,19 +229,8 @@ def test_a_runner_killed_mid_stream_gives_a_clear_error_never_a_partial_table(
         limits={"chunk_rows": 10},
     )
 
-    def kill_once_streaming() -> None:
-        # The runner opens the database file only when the order starts: then let it stream.
-        wait_for("the extraction to start", lambda: has_open(runner, database), 20, every=0.01)
-        time.sleep(0.3)
-        runner.kill()
-
-    killer = threading.Thread(target=kill_once_streaming)
-    killer.start()
-    try:
-        with tenant.client("analyst") as client:
-            reply = ask(client, "Dame las ventas de ayer")
-    finally:
-        killer.join()
+    with tenant.client("analyst") as client:
+        reply, _ = ask_while_killed_mid_stream(runner, database, client)
     content = reply["content"]
     assert reply["route"] == "runner" and reply["data"] is None, content
     assert "«lento»" in content and "no completó la consulta" in content

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,16 +28,13 @@ from tests.conftest import (
     make_backend,
 )
 from tests.runners.conftest import (
-    SLOW_SQLITE_SQL,
     RunnerProcess,
     ask,
+    ask_while_killed_mid_stream,
     demo_config,
-    empty_sqlite,
-    has_open,
     log_says,
     register_runner,
-    runner_toml,
-    sales_entry,
+    start_slow_runner,
     wait_for,
     ws_url,
 )
@@ -144,35 +139,11 @@ def test_an_order_asked_on_one_process_reaches_the_runner_connected_to_another(
 def test_a_runner_killed_mid_stream_behind_another_process_gives_a_clear_error(
     cluster: Cluster, tenant: Tenant, spawn_runner: Spawn, tmp_path: Path
 ) -> None:
-    runner_id, token = register_runner(cluster.backend, tenant.slug, "lento")
-    folder = tmp_path / "slow"
-    database = tmp_path / "slow.sqlite"
-    text = runner_toml(
-        folder,
-        ws_url(cluster.a),
-        token,
-        empty_sqlite(database),
-        [sales_entry(SLOW_SQLITE_SQL)],
-        limits={"chunk_rows": 10},
+    runner, database = start_slow_runner(
+        cluster.backend, cluster.a, tenant, spawn_runner, tmp_path / "slow"
     )
-    runner = spawn_runner(folder, text, runner_id)
-    with client_on(cluster.a, tenant) as on_a:
-        runner.wait_online(on_a)
-
-    def kill_once_streaming() -> None:
-        wait_for("the extraction to start", lambda: has_open(runner, database), 20, every=0.01)
-        time.sleep(0.3)
-        runner.kill()
-
-    killer = threading.Thread(target=kill_once_streaming)
-    killer.start()
-    try:
-        with client_on(cluster.b, tenant) as on_b:
-            started = time.monotonic()
-            reply = ask(on_b, "Dame las ventas de ayer")
-            elapsed = time.monotonic() - started
-    finally:
-        killer.join()
+    with client_on(cluster.b, tenant) as on_b:
+        reply, elapsed = ask_while_killed_mid_stream(runner, database, on_b)
     content = reply["content"]
     assert reply["route"] == "runner" and reply["data"] is None, content
     assert "«lento»" in content and "no completó la consulta" in content

@@ -66,6 +66,10 @@ class Understanding:
 Fallback = Callable[[str, Understanding], Awaitable[Understanding | None]]
 
 
+def _cache_path(cache_dir: Path) -> Path:
+    return cache_dir / f"intent-{_model_key()}.pkl"
+
+
 def _model_key() -> str:
     digest = hashlib.sha256(sklearn.__version__.encode())
     here = Path(__file__).parent
@@ -325,7 +329,7 @@ class IntentEngine:
         The cache key covers the utterances, the feature code and scikit-learn's version,
         so editing any of them retrains. The cache lives in the data folder ln1 owns.
         """
-        path = cache_dir / f"intent-{_model_key()}.pkl"
+        path = _cache_path(cache_dir)
         try:
             with path.open("rb") as f:
                 pipeline = pickle.load(f)
@@ -344,7 +348,7 @@ class IntentEngine:
     def ensure_cached(cls, cache_dir: Path) -> None:
         """Train and cache the model unless it is cached: before starting several processes
         that would otherwise each train it."""
-        if not (cache_dir / f"intent-{_model_key()}.pkl").exists():
+        if not _cache_path(cache_dir).exists():
             cls.load_or_train(cache_dir)
 
     def classify(
