@@ -2,7 +2,8 @@
 
 Starts ``ln1 up`` on a temporary data folder (embedded default: SQLite) and, as the
 baseline, a bare FastAPI JSON endpoint served the same way (uvicorn, with as many processes
-as ``ln1 up`` serves with: ``--processes``, default ln1's own default). For
+as ``ln1 up`` serves with, behind the same ``ln1.api_processes``: ``--processes``, default
+ln1's own default). For
 1, 16 and 64 concurrent clients it sends direct-route messages (greeting, help, task
 status, out-of-scope: each stored, classified, checkpointed) and prints requests/s and
 p50/p99 latency for both, and ln1's throughput as a share of the bare endpoint's. It also
@@ -218,19 +219,7 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             ),
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bare_app:app",
-                    "--port",
-                    str(bare_port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                    "--workers",
-                    str(processes),
-                ],
+                [sys.executable, "bare_app.py", str(bare_port), str(processes)],
                 cwd=HERE,
                 env=env,
                 stdout=subprocess.DEVNULL,

@@ -1,24 +1,34 @@
-"""Several API processes on one port, each with a listening socket of its own.
+"""Several API processes behind one port: started, watched, replaced, stopped.
 
-Why not one shared socket (uvicorn's ``--workers``): a client keeps its connection open,
-and with one shared socket whichever process happens to call ``accept`` first takes it.
-Measured here with 16 keep-alive clients: 16 of 16 connections (or 15 of 16) on one
-process, the other idle. With ``SO_REUSEPORT`` every process listens on a socket of its
-own, bound to the same port, and the kernel spreads new connections over them by a hash of
-the addresses.
+This process listens and hands each connection to an API process (``ln1.handoff``: the one
+with the fewest open connections). The API processes are uvicorn's
+(``uvicorn.supervisors.multiprocess.Process``: spawned, each builds its app from the same
+settings, answers a health ping through a pipe).
 
-The processes are uvicorn's (``uvicorn.supervisors.multiprocess.Process``: spawned, each
-builds its app from the same settings, answers a health ping through a pipe). This module
-starts them, replaces one that dies or stops answering, and on SIGINT/SIGTERM lets each
-drain and stop.
+Watching them:
+
+- A process gets connections only once it answers that it has started (its lifespan ran).
+- Until then it is not pinged for health: a spawned process imports the whole app before
+  its answering thread runs, which took 6-7 s on a slow day here, longer than uvicorn's
+  5 s health timeout. Killing it then (what a plain ping loop does) killed every new
+  process over and over. A process that has not started after ``STARTUP_TIMEOUT_S`` is
+  killed.
+- A started process that does not answer a ping within the health timeout is hung: it is
+  killed and replaced, as is one that dies. One that fails its startup (exit code 3: app,
+  database or TLS broken) stops ``ln1 up``, since the next would fail the same way.
+
+On SIGINT/SIGTERM the listening socket closes first, then each process drains its
+requests and stops.
 """
 
 from __future__ import annotations
 
+import itertools
 import signal
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
 from types import FrameType
 
 import structlog
@@ -26,19 +36,31 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Process
 
+from ln1.handoff import Dispatcher, HandoffProcess
+
 log = structlog.get_logger("ln1.api_processes")
 
 BACKLOG = 2048
 STOP_TIMEOUT_S = 20.0
+STARTUP_TIMEOUT_S = 300.0
 WATCH_EVERY_S = 0.25
+PING_EVERY_S = 2.0  # each ping costs a busy process a thread switch: not every watch tick
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket on ``host:port`` that other processes of this user may bind too."""
+    """The one socket on ``host:port``; only this process accepts on it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=BACKLOG, reuse_port=True)
-    sock.set_inheritable(True)
-    return sock
+    return socket.create_server((host, port), family=family, backlog=BACKLOG)
+
+
+@dataclass
+class _Child:
+    key: int
+    process: Process
+    started_at: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    pinged_at: float = 0.0
 
 
 class ApiProcesses:
@@ -47,33 +69,31 @@ class ApiProcesses:
     def __init__(self, config: uvicorn.Config, count: int) -> None:
         self.config = config
         self.count = count
-        self.processes: list[Process] = []
+        self.children: list[_Child] = []
         self.failed_to_start = False
-        self.ready = threading.Event()  # set once every process has served its first start
+        self.ready = threading.Event()  # set once every process has started
+        self.dispatcher: Dispatcher | None = None
         # A plain flag, not an Event: a signal handler runs in the main thread, maybe while
         # that thread holds an Event's lock inside wait(), and set() would then deadlock.
         self._stopping = False
-        self._unready: set[int] = set()
+        self._keys = itertools.count(1)
 
-    def _start_one(self) -> Process:
-        sock = listening_socket(self.config.host, self.config.port)
-        try:
-            process = Process(self.config, [sock])
-            process.start()  # the child has its copy of the socket once this returns
-        finally:
-            sock.close()  # else the kernel would queue connections on it that nobody takes
-        self._unready.add(id(process))
-        return process
+    @property
+    def processes(self) -> list[Process]:
+        return [child.process for child in self.children]
 
     def run(self) -> None:
-        """Serve until SIGINT or SIGTERM (the first socket's bind error is raised here)."""
+        """Serve until SIGINT or SIGTERM (the listening socket's bind error is raised here)."""
         previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
+        self.dispatcher = Dispatcher(listening_socket(self.config.host, self.config.port))
         try:
-            self.processes = [self._start_one() for _ in range(self.count)]
+            self.dispatcher.start()
+            self.children = [self._start_one() for _ in range(self.count)]
             while not self._stopping:
                 time.sleep(WATCH_EVERY_S)
-                self._replace_dead()
+                self._watch()
         finally:
+            self.dispatcher.stop()
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -81,35 +101,80 @@ class ApiProcesses:
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         self._stopping = True
 
-    def _replace_dead(self) -> None:
-        for index, process in enumerate(self.processes):
-            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
-                if id(process) in self._unready and process.is_ready(timeout=1.0):
-                    self._unready.discard(id(process))
-                    if not self._unready:
-                        self.ready.set()
+    def _start_one(self) -> _Child:
+        assert self.dispatcher is not None
+        key = next(self._keys)
+        channel = self.dispatcher.add(key)
+        try:
+            process = HandoffProcess(self.config, [channel])
+            process.start()  # the child has its copy of the channel once this returns
+        finally:
+            channel.close()
+        return _Child(key, process)
+
+    def _watch(self) -> None:
+        assert self.dispatcher is not None
+        for index, child in enumerate(self.children):
+            if self._healthy(child):
                 continue
-            self._unready.discard(id(process))
-            process.kill()  # dead, or alive but not answering: the same to a client
-            process.join()
-            if process.exitcode == STARTUP_FAILURE:
+            self.dispatcher.forget(child.key)
+            child.process.kill()
+            child.process.join()
+            if child.process.exitcode == STARTUP_FAILURE:
                 # It failed before serving (app, TLS or database broken): so would the next.
                 self.failed_to_start = True
                 self._stopping = True
                 return
             if self._stopping:
                 return
-            log.warning("api process died; starting another", pid=process.pid)
-            self.processes[index] = self._start_one()
+            log.warning("api process died or hung; starting another", pid=child.process.pid)
+            self.children[index] = self._start_one()
+
+    def _healthy(self, child: _Child) -> bool:
+        """Alive, and either started and answering or still within its time to start."""
+        assert self.dispatcher is not None
+        if not child.process.process.is_alive():
+            return False
+        now = time.monotonic()
+        if not child.ready:
+            if _answer(child.process, timeout=0.2) is True:
+                child.ready, child.pinged_at = True, now
+                self.dispatcher.mark_ready(child.key)
+                if all(c.ready for c in self.children):
+                    self.ready.set()
+                return True
+            if now - child.started_at > STARTUP_TIMEOUT_S:
+                log.error("api process did not start in time", pid=child.process.pid)
+                return False
+            return True
+        if now - child.pinged_at < PING_EVERY_S:
+            return True
+        child.pinged_at = now
+        return _answer(child.process, timeout=self.config.timeout_worker_healthcheck) is not None
 
     def _stop_all(self) -> None:
-        for process in self.processes:
-            process.terminate()  # SIGTERM: uvicorn drains its requests, runs the shutdown
-        for process in self.processes:
-            process.process.join(STOP_TIMEOUT_S)
-            if process.process.is_alive():
-                process.kill()
-                process.join()
+        for child in self.children:
+            child.process.terminate()  # SIGTERM: uvicorn drains its requests, runs the shutdown
+        for child in self.children:
+            child.process.process.join(STOP_TIMEOUT_S)
+            if child.process.process.is_alive():
+                child.process.kill()
+                child.process.join()
 
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+def _answer(process: Process, timeout: float) -> bool | None:
+    """Ping ``process``: whether its server has started, or None without an answer in time.
+
+    Answers to earlier pings that came too late are read first, so this answer is to this
+    ping (uvicorn's own ``ping`` would read the oldest one waiting).
+    """
+    conn = process.parent_conn
+    try:
+        while conn.poll(0):
+            conn.recv()
+        conn.send(b"ping")
+        if conn.poll(timeout):
+            return bool(conn.recv())
+    except (OSError, EOFError):
+        pass
+    return None
