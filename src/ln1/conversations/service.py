@@ -108,7 +108,13 @@ async def record_turn(
         insert(Message.__table__),
         [{key: getattr(m, key) for key in _MESSAGE_COLUMNS} for m in messages],
     )
-    await session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
+    # No session synchronisation: the loaded thread is updated just below, by hand.
+    await session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     await session.commit()
     for key, value in values.items():  # the loaded Thread mirrors what was written
         set_committed_value(thread, key, value)
