@@ -108,7 +108,7 @@ def test_a_closed_connection_frees_its_place_for_the_next(serve) -> None:
     for client, pid in zip(clients, pids, strict=True):
         if pid == first:
             client.close()
-    time.sleep(0.5)  # the closes reach the dispatcher
+    time.sleep(1.0)  # the closes reach the dispatcher
     newcomers = [served.client() for _ in range(4)]
     try:
         assert [pid_of(c) for c in newcomers] == [first] * 4

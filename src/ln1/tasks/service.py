@@ -17,6 +17,7 @@ from ln1.errors import NotFound
 from ln1.ids import new_id
 from ln1.tasks.models import Task
 from ln1.worker.celery_app import RUN_TASK
+from ln1.worker.wake import wake_workers
 
 QUEUE_OF = {
     "ingest": "heavy",
@@ -115,3 +116,4 @@ def send_task(
         connection=connection,
         **limits,
     )
+    wake_workers(celery.conf.broker_url)  # the embedded broker's workers poll only now and then

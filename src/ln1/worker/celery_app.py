@@ -2,8 +2,9 @@
 
 Embedded default (nothing configured): the broker is kombu's SQLAlchemy transport on a SQLite
 file under the data folder, and the result store a second SQLite file, so ``ln1 up`` needs no
-server. Its poll interval is lowered from 1 s to 0.1 s (measured round trip p50 1.01 s → 105 ms,
-see FACTS.md). kombu's virtual transports requeue unacknowledged messages only at a clean
+server. That transport only polls; ln1's (``ln1.worker.wake``) polls once a second and is
+woken by whoever queues a task, so a task starts at once and an idle worker costs almost
+nothing. kombu's virtual transports requeue unacknowledged messages only at a clean
 shutdown, so the message a hard-killed worker held is never shown again; the worker that
 starts after it (``ln1 up`` restarts a dead one) sends those tasks again from their records
 (``ln1.worker.recovery``). At scale, ``LN1_REDIS_URL`` (or ``LN1_BROKER_URL``) switches
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from functools import cache
 
-import kombu.transport.sqlalchemy
+import kombu.transport
 from celery import Celery
 from kombu import Queue
 
@@ -27,7 +28,8 @@ from ln1.config import Settings
 QUEUES = ("default", "heavy", "ai")
 RUN_TASK = "ln1.run_task"
 
-kombu.transport.sqlalchemy.Transport.polling_interval = 0.1
+# kombu's registry of transports by URL scheme: ``sqla+...`` brokers get the woken one.
+kombu.transport.TRANSPORT_ALIASES["sqla"] = "ln1.worker.wake:Transport"
 
 
 def make_celery(settings: Settings) -> Celery:
