@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, make_backend
 
 ROOT = Path(__file__).parent.parent
 
@@ -163,3 +163,20 @@ def test_a_killed_process_is_replaced_and_new_connections_avoid_it(serve) -> Non
     finally:
         for c in clients:
             c.close()
+
+
+def test_up_with_several_processes_on_a_taken_port_says_so_and_exits_1(tmp_path: Path) -> None:
+    backend, _ = make_backend("sqlite", tmp_path / "data")
+    env = {**backend.env, "LN1_API_PROCESSES": "2"}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "ln1", "up", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

@@ -84,8 +84,8 @@ class ApiProcesses:
 
     def run(self) -> None:
         """Serve until SIGINT or SIGTERM (the listening socket's bind error is raised here)."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         self.dispatcher = Dispatcher(listening_socket(self.config.host, self.config.port))
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         try:
             self.dispatcher.start()
             self.children = [self._start_one() for _ in range(self.count)]

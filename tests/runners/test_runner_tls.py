@@ -1,5 +1,6 @@
-"""The whole path over TLS: ``ln1 up`` serving HTTPS/WSS with a certificate from a throw-away
-CA (trustme), a real runner that trusts that CA through ``ca_file``, and one that does not.
+"""The whole path over TLS: ``ln1 up`` (two API processes) serving HTTPS/WSS with a
+certificate from a throw-away CA (trustme), a real runner that trusts that CA through
+``ca_file``, and one that does not.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def tls_server(
     cert.private_key_pem.write_to_path(str(key_file))
     backend, _ = make_backend("sqlite", folder / "data")
     backend.env.update(LN1_TLS_CERTFILE=str(chain_file), LN1_TLS_KEYFILE=str(key_file))
+    # Two API processes: each TLS connection is accepted by ``ln1 up`` and handed to one of
+    # them (ln1.handoff), which does the handshake; a question may reach the runner's
+    # process through the local relay.
+    backend.env["LN1_API_PROCESSES"] = "2"
     server = TLSServerProcess(
         backend.env, backend.settings.data_dir, free_port(), folder / "srv.log", ca_file=ca_file
     )
