@@ -167,3 +167,46 @@ def test_a_process_that_dies_is_replaced_and_sigterm_stops_all(
     assert server.proc.wait(timeout=30) == 0
     for pid in now:
         assert not Path(f"/proc/{pid}").exists(), f"API process {pid} outlived ln1 up"
+
+
+def test_replicas_with_data_folders_of_their_own_take_turns_through_postgresql(
+    tmp_path: Path,
+) -> None:
+    # Two ln1 up on one PostgreSQL database, each with its own data folder: as on two
+    # machines, where no lock file is shared. The thread's turns still run one at a time.
+    backend, pg_name = make_backend("postgresql", tmp_path / "a")
+    replicas = [
+        ServerProcess(backend.env, tmp_path / "a", free_port(), tmp_path / "a.log"),
+        ServerProcess(
+            {**backend.env, "LN1_DATA_DIR": str(tmp_path / "b")},
+            tmp_path / "b",
+            free_port(),
+            tmp_path / "b.log",
+        ),
+    ]
+    try:
+        for replica in replicas:
+            replica.start()
+        tenant = asyncio.run(_create_tenant(backend.settings, replicas[0].url))
+        with tenant.client("member") as client:
+            thread = client.post("/v1/threads").json()["id"]
+
+        def send(n: int) -> int:
+            with tenant.client("member") as own:
+                own.base_url = httpx.URL(replicas[n % 2].url)
+                response = own.post(f"/v1/threads/{thread}/messages", json={"content": f"hola {n}"})
+                return response.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(send, range(24)))
+        assert statuses == [200] * 24
+        with tenant.client("member") as client:
+            messages = client.get(f"/v1/threads/{thread}", params={"limit": 100}).json()
+        assert [m["role"] for m in messages["messages"]] == ["user", "assistant"] * 24
+        assert asyncio.run(_turns_in_checkpoint(backend, thread)) == 24
+    finally:
+        for replica in replicas:
+            if replica.proc is not None and replica.proc.poll() is None:
+                replica.stop()
+        if pg_name:
+            _drop_pg_database(pg_name)

@@ -1,4 +1,6 @@
-"""Turns of one thread run one at a time across the API processes of a machine.
+"""Turns of one thread run one at a time across API processes: those of one machine
+(a lock file, the embedded default) and those sharing a PostgreSQL database (an advisory
+lock, whatever machine they run on).
 
 The other process here is a real one holding the lock through the same ``TurnLocks`` code.
 """
@@ -9,19 +11,26 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ln1.db.engine import make_engine
 from ln1.orchestrator.turnlock import TurnLocks
+from tests.conftest import PG_ADMIN_DSN
+
+PG_URL = "postgresql+psycopg://" + PG_ADMIN_DSN.split("://", 1)[1]
 
 HOLDER = """
 import asyncio, sys
 from pathlib import Path
+from ln1.db.engine import make_engine
 from ln1.orchestrator.turnlock import TurnLocks
 
 async def main() -> None:
-    locks = TurnLocks(Path(sys.argv[1]))
+    engine = make_engine(sys.argv[3]) if sys.argv[3] else None
+    locks = TurnLocks(Path(sys.argv[1]), engine=engine)
     async with locks.hold(sys.argv[2]):
         print("held", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
@@ -32,12 +41,26 @@ asyncio.run(main())
 """
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where turns are locked across processes: a lock file, or also a PostgreSQL database."""
+
+    lock_file: Path
+    database_url: str  # "" for the lock file alone
+
+    def locks(self) -> TurnLocks:
+        engine = make_engine(self.database_url) if self.database_url else None
+        return TurnLocks(self.lock_file, engine=engine)
+
+
 class Holder:
     """Another process holding ``thread_id``'s turn until told to let go."""
 
-    def __init__(self, path: Path, thread_id: str) -> None:
+    def __init__(self, where: Where, thread_id: str) -> None:
+        # Each process a lock file of its own when on PostgreSQL: as on separate machines.
+        path = where.lock_file.with_suffix(".holder") if where.database_url else where.lock_file
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path), thread_id],
+            [sys.executable, "-c", HOLDER, str(path), thread_id, where.database_url],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -51,9 +74,10 @@ class Holder:
         assert self.proc.stdout.readline() == "released\n"
 
 
-@pytest.fixture
-def lock_file(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "run" / "turns.lock"
+@pytest.fixture(params=["lock-file", "postgresql"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Where]:
+    url = PG_URL if request.param == "postgresql" else ""
+    yield Where(tmp_path / "run" / "turns.lock", url)
 
 
 async def _try(locks: TurnLocks, thread_id: str, within_s: float) -> bool:
@@ -66,13 +90,13 @@ async def _try(locks: TurnLocks, thread_id: str, within_s: float) -> bool:
 
 
 def test_a_thread_held_by_another_process_waits_until_that_process_lets_go(
-    lock_file: Path,
+    where: Where,
 ) -> None:
-    holder = Holder(lock_file, "thr_a")
+    holder = Holder(where, "thr_a")
     try:
 
         async def scenario() -> tuple[bool, bool, bool]:
-            locks = TurnLocks(lock_file)
+            locks = where.locks()
             try:
                 while_held = await _try(locks, "thr_a", 0.3)
                 other_thread = await _try(locks, "thr_b", 0.3)
@@ -91,13 +115,13 @@ def test_a_thread_held_by_another_process_waits_until_that_process_lets_go(
     assert after, "the turn stayed locked after the other process let go"
 
 
-def test_a_turn_held_by_a_process_that_died_is_free(lock_file: Path) -> None:
-    holder = Holder(lock_file, "thr_a")
+def test_a_turn_held_by_a_process_that_died_is_free(where: Where) -> None:
+    holder = Holder(where, "thr_a")
     holder.proc.kill()
     holder.proc.wait()
 
     async def scenario() -> bool:
-        locks = TurnLocks(lock_file)
+        locks = where.locks()
         try:
             return await _try(locks, "thr_a", 2.0)
         finally:
@@ -106,9 +130,9 @@ def test_a_turn_held_by_a_process_that_died_is_free(lock_file: Path) -> None:
     assert asyncio.run(scenario())
 
 
-def test_turns_of_one_thread_in_one_process_run_one_after_the_other(lock_file: Path) -> None:
+def test_turns_of_one_thread_in_one_process_run_one_after_the_other(where: Where) -> None:
     async def scenario() -> list[str]:
-        locks = TurnLocks(lock_file)
+        locks = where.locks()
         events: list[str] = []
 
         async def turn(name: str) -> None:

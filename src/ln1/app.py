@@ -72,7 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else LocalRelay(settings.run_dir)
         )
         await relay.start()
-        turn_locks = TurnLocks(settings.run_dir / "turns.lock")
+        # API replicas on PostgreSQL may run on several machines: lock turns in the database.
+        turn_locks = TurnLocks(
+            settings.run_dir / "turns.lock", engine=None if settings.is_sqlite else engine
+        )
         app.state.storage = LocalStorage(settings.storage_dir)
         app.state.hub = RunnerHub(
             sessionmaker,
