@@ -10,7 +10,8 @@ Across processes:
   every thread (no lock file per thread to clean up).
 - PostgreSQL (API replicas possibly on several machines, each with its own data folder): a
   PostgreSQL advisory lock keyed by the thread, held on a connection of the turn's own.
-  PostgreSQL drops it when that connection ends, so a crashed replica frees it too.
+  PostgreSQL drops it when that connection ends, so a crashed replica frees it too. A turn
+  then holds two of the pool's connections (its session's and the lock's).
 
 Record locks belong to the process, not to a task or a descriptor. Hence the in-process lock
 is taken first (a process never asks for a byte it may already hold), and the file stays
@@ -61,8 +62,8 @@ class TurnLocks:
     """Per-thread turn locks of one process.
 
     ``path``: also lock across this machine's processes (the embedded default).
-    ``engine``: also lock across every process on this PostgreSQL database.
-    Neither: within the process only.
+    ``engine``: also lock across every process on this PostgreSQL database (the lock file,
+    which covers one machine only, is then not used). Neither: within the process only.
     """
 
     def __init__(self, path: Path | None = None, engine: AsyncEngine | None = None) -> None:
