@@ -22,7 +22,7 @@ test: install  ## lint; the edge Workers in workerd; then the whole Python suite
 	$(UV) run --frozen ruff check src tests bench runner
 	$(UV) run --frozen ruff format --check src tests bench runner
 	$(MAKE) test-edge
-	$(UV) run --frozen pytest -n auto --dist loadfile
+	$(UV) run --frozen pytest -n auto --dist worksteal --durations=20
 
 bench: install
 	$(UV) run --frozen python bench/chat_direct.py
