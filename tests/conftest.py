@@ -27,6 +27,7 @@ import pytest
 from ln1.config import Settings
 from ln1.db.engine import make_engine, make_sessionmaker
 from ln1.db.migrate import upgrade
+from ln1.orchestrator.intent.engine import IntentEngine
 from ln1.tenancy.models import Role
 from ln1.tenancy.service import create_company, create_user, issue_key
 
@@ -131,6 +132,14 @@ def _drop_pg_database(name: str) -> None:
 
 
 MODEL_CACHE = Path(os.environ.get("LN1_TEST_CACHE", Path(__file__).parent / ".cache"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Train the intent model into the shared cache once, in the controlling process, before
+    pytest-xdist's workers start: on a clean clone each worker's first server would
+    otherwise train it at the same time (over a minute each here)."""
+    if not hasattr(config, "workerinput"):
+        IntentEngine.ensure_cached(MODEL_CACHE)
 
 
 def make_backend(name: str, data_dir: Path) -> tuple[Backend, str | None]:
