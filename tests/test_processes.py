@@ -24,6 +24,7 @@ from tests.conftest import (
     BACKENDS,
     Backend,
     ServerProcess,
+    Tenant,
     _create_tenant,
     _drop_pg_database,
     free_port,
@@ -118,11 +119,20 @@ def test_one_thread_takes_turns_one_at_a_time_across_processes(
 ) -> None:
     server, backend = many
     tenant = asyncio.run(_create_tenant(backend.settings, server.url))
+    thread = _send_24_turns_at_once(tenant, [server.url])
+    # Each turn read the previous turn's checkpoint: none was lost to an overlapping turn.
+    assert asyncio.run(_turns_in_checkpoint(backend, thread)) == 24
+
+
+def _send_24_turns_at_once(tenant: Tenant, urls: list[str]) -> str:
+    """24 messages to one new thread from 8 clients at once, spread over ``urls``; checks
+    that all 48 messages were stored, in turn order, and returns the thread's id."""
     with tenant.client("member") as client:
         thread = client.post("/v1/threads").json()["id"]
 
     def send(n: int) -> int:
         with tenant.client("member") as own:
+            own.base_url = httpx.URL(urls[n % len(urls)])
             response = own.post(f"/v1/threads/{thread}/messages", json={"content": f"hola {n}"})
             return response.status_code
 
@@ -131,10 +141,8 @@ def test_one_thread_takes_turns_one_at_a_time_across_processes(
     assert statuses == [200] * 24
     with tenant.client("member") as client:
         messages = client.get(f"/v1/threads/{thread}", params={"limit": 100}).json()["messages"]
-    assert len(messages) == 48
     assert [m["role"] for m in messages] == ["user", "assistant"] * 24
-    # Each turn read the previous turn's checkpoint: none was lost to an overlapping turn.
-    assert asyncio.run(_turns_in_checkpoint(backend, thread)) == 24
+    return thread
 
 
 async def _turns_in_checkpoint(backend: Backend, thread_id: str) -> int:
@@ -188,21 +196,7 @@ def test_replicas_with_data_folders_of_their_own_take_turns_through_postgresql(
         for replica in replicas:
             replica.start()
         tenant = asyncio.run(_create_tenant(backend.settings, replicas[0].url))
-        with tenant.client("member") as client:
-            thread = client.post("/v1/threads").json()["id"]
-
-        def send(n: int) -> int:
-            with tenant.client("member") as own:
-                own.base_url = httpx.URL(replicas[n % 2].url)
-                response = own.post(f"/v1/threads/{thread}/messages", json={"content": f"hola {n}"})
-                return response.status_code
-
-        with ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(send, range(24)))
-        assert statuses == [200] * 24
-        with tenant.client("member") as client:
-            messages = client.get(f"/v1/threads/{thread}", params={"limit": 100}).json()
-        assert [m["role"] for m in messages["messages"]] == ["user", "assistant"] * 24
+        thread = _send_24_turns_at_once(tenant, [replica.url for replica in replicas])
         assert asyncio.run(_turns_in_checkpoint(backend, thread)) == 24
     finally:
         for replica in replicas:

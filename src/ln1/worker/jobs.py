@@ -9,7 +9,6 @@ touch the database: :func:`run_job` does, so every handler is idempotent by cons
 from __future__ import annotations
 
 import hashlib
-import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from ln1.artifacts.storage import LocalStorage
 from ln1.files.models import File
 from ln1.tasks.models import Task
 from ln1.worker.records import FinishedArtifact, TaskRecords
+from ln1.worker.wake import pid_alive
 
 
 class JobFailed(Exception):
@@ -175,18 +175,8 @@ def remove_leftovers(folder: Path) -> None:
         return
     for temp in folder.rglob(".*.tmp"):
         pid = temp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             temp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _transient() -> tuple[type[BaseException], ...]:

@@ -61,7 +61,7 @@ def wake_workers(broker_url: str) -> int:
                 pid, port = int(entry.name), int(entry.read_text())
             except (OSError, ValueError):
                 continue
-            if not _alive(pid):
+            if not pid_alive(pid):
                 entry.unlink(missing_ok=True)
                 continue
             with contextlib.suppress(OSError):
@@ -70,7 +70,8 @@ def wake_workers(broker_url: str) -> int:
     return told
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
