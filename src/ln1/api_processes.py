@@ -78,10 +78,6 @@ class ApiProcesses:
         self._stopping = False
         self._keys = itertools.count(1)
 
-    @property
-    def processes(self) -> list[Process]:
-        return [child.process for child in self.children]
-
     def run(self) -> None:
         """Serve until SIGINT or SIGTERM (the listening socket's bind error is raised here)."""
         self.dispatcher = Dispatcher(listening_socket(self.config.host, self.config.port))

@@ -103,11 +103,6 @@ class Dispatcher:
         if target is not None:
             self._wake()
 
-    def open_connections(self) -> dict[int, int]:
-        """Connections each process holds, as far as the dispatcher knows."""
-        with self._lock:
-            return {key: target.open for key, target in self._targets.items()}
-
     def start(self) -> None:
         self._thread.start()
 

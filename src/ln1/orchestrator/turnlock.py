@@ -86,12 +86,13 @@ class TurnLocks:
         """Run the block as the only turn of ``thread_id`` (see the module's docstring)."""
         async with self._local_lock(thread_id):
             if self._engine is not None:
+                key = pg_key_of(thread_id)
                 async with self._engine.connect() as conn:
-                    await _pg_acquire(conn, pg_key_of(thread_id))
+                    await _pg_acquire(conn, key)
                     try:
                         yield
                     finally:
-                        await _pg_release(conn, pg_key_of(thread_id))
+                        await _pg_release(conn, key)
                 return
             if self._fd is None:
                 yield
