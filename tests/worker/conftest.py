@@ -207,7 +207,7 @@ class WorkerProcess:
             )
         return self
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         wait_for(lambda: "ready." in self.logs(), timeout, f"worker ready:\n{self.logs()[-3000:]}")
 
     def kill_hard(self) -> None:
