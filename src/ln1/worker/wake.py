@@ -12,8 +12,9 @@ in ``<broker file>-wake/``; ``wake_workers`` sends one datagram to each port lis
 (and removes the files of processes that are gone). A lost datagram only means the next
 poll, at most a second later, finds the task.
 
-``Transport`` is kombu's SQLAlchemy transport with that wait in place of its sleep;
-``ln1.worker.celery_app`` registers it for ``sqla+`` broker URLs.
+``Transport`` is kombu's SQLAlchemy transport with that wait in place of its sleep (and the
+channel of ``ln1.worker.broker_channel``); ``ln1.worker.celery_app`` registers it for
+``sqla+`` broker URLs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from typing import Any
 
 import kombu.transport.sqlalchemy
 from sqlalchemy.engine import make_url
+
+from ln1.worker.broker_channel import Channel as RaceSafeChannel
 
 POLL_S = 1.0
 
@@ -127,6 +130,7 @@ def waker_for(folder: Path) -> Waker:
 class Transport(kombu.transport.sqlalchemy.Transport):
     """kombu's SQLAlchemy transport, waiting on a ``Waker`` between polls, not sleeping."""
 
+    Channel = RaceSafeChannel
     polling_interval = POLL_S
 
     def __init__(self, client: Any, **kwargs: Any) -> None:
