@@ -207,8 +207,17 @@ class WorkerProcess:
             )
         return self
 
-    def wait_ready(self, timeout: float = 180) -> None:
-        wait_for(lambda: "ready." in self.logs(), timeout, f"worker ready:\n{self.logs()[-3000:]}")
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until Celery says "ready."; a worker that exits first fails the test at once."""
+
+        def ready() -> bool:
+            if "ready." in self.logs():
+                return True
+            assert self.proc is not None
+            assert self.proc.poll() is None, f"worker exited:\n{self.logs()[-3000:]}"
+            return False
+
+        wait_for(ready, timeout, f"worker ready:\n{self.logs()[-3000:]}")
 
     def kill_hard(self) -> None:
         """SIGKILL to the main process and its pool at once: nothing runs a shutdown."""
