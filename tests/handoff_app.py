@@ -2,7 +2,8 @@
 of the connection hand-off (``tests/test_handoff.py``).
 
 ``python -m tests.handoff_app PORT PROCESSES [--slow-start S]``: each API process answers
-``GET /`` with its pid. ``--slow-start`` makes each spawned process spend S seconds before
+``GET /`` with its pid, and ``all ready`` is printed once every process serves.
+``--slow-start`` makes each spawned process spend S seconds before
 its health thread runs, as importing a big app does on a slow machine.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
 import time
 from typing import Any
 
@@ -65,6 +67,12 @@ def main() -> None:
         timeout_worker_healthcheck=args.health_timeout,
     )
     processes = ApiProcesses(config, args.processes)
+
+    def announce() -> None:
+        processes.ready.wait()
+        print("all ready", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
     processes.run()
 
 

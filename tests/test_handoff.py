@@ -49,7 +49,9 @@ class Served:
 def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
-    def start(processes: int, *args: str) -> Served:
+    def start(processes: int, *args: str, wait_ready: bool = True) -> Served:
+        """Serve ``processes`` processes; by default wait until every one of them serves (a
+        connection made while one still starts can only go to the others)."""
         port, log = free_port(), tmp_path / f"served-{len(started)}.log"
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.handoff_app", str(port), str(processes), *args],
@@ -59,8 +61,9 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
         )
         served = Served(proc, port, log)
         started.append(served)
-        deadline = time.monotonic() + 60
-        while not _listening(port):  # the accepting process binds before any process starts
+        deadline = time.monotonic() + 120
+        # The accepting process binds before any process starts.
+        while not ("all ready" in log.read_text() if wait_ready else _listening(port)):
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
         return served
@@ -131,7 +134,7 @@ def test_a_closed_connection_frees_its_place_for_the_next(serve) -> None:
 def test_a_process_slow_to_start_is_waited_for_not_killed(serve) -> None:
     # Each process spends 4 s before its health thread runs, longer than the 1 s health
     # timeout: a ping loop that counts that as hung kills every process it starts.
-    served = serve(2, "--slow-start", "4", "--health-timeout", "1")
+    served = serve(2, "--slow-start", "4", "--health-timeout", "1", wait_ready=False)
     deadline = time.monotonic() + 10
     while len(served.api_pids()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
