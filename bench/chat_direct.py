@@ -13,6 +13,12 @@ Each level runs ``--rounds`` times, bare and ln1 alternating, so a slow moment o
 machine hits both; the table shows the median of the rounds' throughputs and of their
 ratios, and latency percentiles over all rounds' requests pooled.
 
+What is measured is the servers, so the client keeps out of the way: measuring starts once
+the machine is idle (``ln1 up`` starts its worker after the API is ready, and that start
+took a core for seconds, into the first rounds), and the client's garbage collector is off
+during a round (a full collection of the client's heap took 70 ms here, and every request
+in flight then counted it as server latency).
+
     uv run python bench/chat_direct.py [--requests 600] [--rounds 3] [--processes N]
                                        [--database-url URL]
 """
@@ -21,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import signal
@@ -30,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -110,6 +119,38 @@ def ln1_cli(env: dict[str, str], *args: str) -> dict:
     return json.loads(out.stdout)
 
 
+def wait_idle(share: float = 0.9, window: float = 0.5, timeout: float = 60) -> None:
+    """Until the machine's CPUs are at least ``share`` idle over ``window`` seconds (Linux)."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        time.sleep(5)
+        return
+
+    def counters() -> tuple[int, int]:
+        fields = [int(x) for x in stat.read_text().split("\n", 1)[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        idle0, total0 = counters()
+        time.sleep(window)
+        idle1, total1 = counters()
+        if total1 > total0 and (idle1 - idle0) / (total1 - total0) >= share:
+            return
+
+
+@contextlib.contextmanager
+def client_gc_paused() -> Iterator[None]:
+    """The client's collector off for a round; what the round left is collected after it."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 async def load(clients: int, total: int, make_request: callable, warmup: int = 20) -> Result:
     latencies: list[float] = []
     counter = iter(range(total + warmup))
@@ -126,9 +167,10 @@ async def load(clients: int, total: int, make_request: callable, warmup: int = 2
                 if n >= warmup:
                     latencies.append(elapsed)
 
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(i) for i in range(clients)))
-    return Result(clients, len(latencies), time.perf_counter() - start, latencies)
+    with client_gc_paused():
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+        return Result(clients, len(latencies), time.perf_counter() - start, latencies)
 
 
 class ChatRequests:
@@ -183,6 +225,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per level")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite")
     parser.add_argument("--processes", type=int, default=None, help="API processes of both servers")
+    parser.add_argument(
+        "--clients", default="1,16,64", help="concurrency levels, comma-separated (default 1,16,64)"
+    )
     args = parser.parse_args()
     from ln1.config import Settings
 
@@ -229,10 +274,11 @@ def main() -> None:
         try:
             wait_ready(f"http://127.0.0.1:{ln1_port}/healthz", servers[0])
             wait_ready(f"http://127.0.0.1:{bare_port}/docs", servers[1])
+            wait_idle()
             chat = ChatRequests(f"http://127.0.0.1:{ln1_port}", key)
             bare = BareRequests(f"http://127.0.0.1:{bare_port}")
             rows = []
-            for clients in (1, 16, 64):
+            for clients in (int(c) for c in args.clients.split(",")):
                 level = Level(clients, [], [])
                 for _ in range(args.rounds):
                     level.bare.append(asyncio.run(load(clients, args.requests, bare)))

@@ -41,7 +41,14 @@ import httpx
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from chat_direct import MESSAGES, ChatRequests, Result, free_port, ln1_cli  # noqa: E402
+from chat_direct import (  # noqa: E402
+    MESSAGES,
+    ChatRequests,
+    Result,
+    client_gc_paused,
+    free_port,
+    ln1_cli,
+)
 
 FINAL = ("succeeded", "failed")
 ASK = "analiza este archivo y hazme un PDF"
@@ -212,9 +219,10 @@ async def chat_load(
                 if n >= warmup:
                     latencies.append(elapsed)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(sender(h, t) for h, t in zip(https, threads, strict=True)))
-        return Result(clients, len(latencies), time.perf_counter() - started, latencies)
+        with client_gc_paused():
+            started = time.perf_counter()
+            await asyncio.gather(*(sender(h, t) for h, t in zip(https, threads, strict=True)))
+            return Result(clients, len(latencies), time.perf_counter() - started, latencies)
     finally:
         for http in https:
             await http.aclose()
