@@ -20,7 +20,7 @@ during a round (a full collection of the client's heap took 70 ms here, and ever
 in flight then counted it as server latency).
 
     uv run python bench/chat_direct.py [--requests 600] [--rounds 3] [--processes N]
-                                       [--database-url URL]
+                                       [--database-url URL] [--clients 1,16,64]
 """
 
 from __future__ import annotations
