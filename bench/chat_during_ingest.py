@@ -98,6 +98,17 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def worker_processes(pids: list[int]) -> list[int]:
+    """The ``ln1 worker`` processes among ``pids`` (its pool processes are forks with the same
+    command line); the others under ``ln1 up`` are the API processes and the demo's runner."""
+    found = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                found.append(pid)
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of live ``pids`` (from /proc/PID/stat)."""
     total = 0
@@ -347,13 +358,16 @@ def main() -> None:
                 upload_s = time.monotonic() - started
                 asked = time.monotonic()
                 task_id = ask(client, "analiza este archivo" if args.no_pdf else ASK, file_id)
-            workers = descendants(proc.pid)
-            cpu_before = cpu_seconds([proc.pid]), cpu_seconds(workers)
+            # `ln1 up` accepts and hands connections over; its API processes are children.
+            children = descendants(proc.pid)
+            workers = worker_processes(children)
+            api = [proc.pid, *(pid for pid in children if pid not in workers)]
+            cpu_before = cpu_seconds(api), cpu_seconds(workers)
             during, timeline, load_start, load_end = asyncio.run(
                 during_ingest(base, key, task_id, asked, args)
             )
             cpu = (
-                cpu_seconds([proc.pid]) - cpu_before[0],
+                cpu_seconds(api) - cpu_before[0],
                 cpu_seconds(workers) - cpu_before[1],
                 load_end - load_start,
             )
@@ -381,7 +395,8 @@ def main() -> None:
         load_end,
     )
     print(
-        f"CPU while the load ran ({cpu[2]:.1f} s): API process {cpu[0]:.1f} s, worker "
+        f"CPU while the load ran ({cpu[2]:.1f} s): ln1 up and its API processes {cpu[0]:.1f} s, "
+        f"worker "
         f"{cpu[1]:.1f} s; machine load average before the run {load_avg:.2f} "
         "(other work on the machine skews every figure)"
     )
