@@ -46,3 +46,21 @@ def test_processes_declaring_the_same_queues_on_a_new_broker_at_once_all_live(
     with sqlite3.connect(broker) as db:
         rows = [name for (name,) in db.execute("SELECT name FROM kombu_queue")]
     assert sorted(rows) == sorted(names)
+
+
+def test_a_delivered_message_leaves_no_row_in_the_broker(tmp_path: Path) -> None:
+    from kombu import Connection
+
+    import ln1.worker.celery_app  # noqa: F401  (registers ln1's transport for sqla+ URLs)
+
+    broker = tmp_path / "broker.sqlite"
+    with Connection(f"sqla+sqlite:///{broker}") as connection:
+        channel = connection.channel()
+        for n in range(5):
+            channel._put("default", {"body": str(n)})
+        delivered = [channel._get("default")["body"] for _ in range(3)]
+        assert delivered == ["0", "1", "2"]
+        with sqlite3.connect(broker) as db:
+            rows = db.execute("SELECT visible, COUNT(*) FROM kombu_message GROUP BY visible")
+            assert dict(rows.fetchall()) == {1: 2}  # the two waiting; none of the delivered
+        assert channel._size("default") == 2
