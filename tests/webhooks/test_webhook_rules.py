@@ -158,6 +158,7 @@ def test_a_matching_event_starts_one_queued_task(edge_server: EdgeServer, compan
     assert (task["kind"], task["status"]) == ("long_text", "queued")
     params = task["params"]
     assert params["lang"] == "es" and params["webhook_rule_id"] == rule["id"]
+    assert params["region"] == "PE"  # the company's time zone is America/Lima
     assert params["prompt"].startswith(PROMPT)
     assert "Ferretería Lima" in params["prompt"] and body["delivery_id"] in params["prompt"]
     assert queued_on(edge_server, task_id) == ["ai"]

@@ -22,8 +22,10 @@ from celery import Celery
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ln1.numbers import company_region
 from ln1.tasks.models import Task
 from ln1.tasks.service import start_task
+from ln1.tenancy.models import Company
 from ln1.webhooks.models import WebhookEvent, WebhookRule
 from ln1.webhooks.service import matching_rule
 
@@ -55,10 +57,13 @@ def task_prompt(rule: WebhookRule, event: WebhookEvent) -> str:
     return head + payload + tail
 
 
-def task_params(rule: WebhookRule, event: WebhookEvent) -> dict[str, Any]:
+def task_params(rule: WebhookRule, event: WebhookEvent, region: str | None) -> dict[str, Any]:
+    """What the task reads; ``region`` is the company's country, as a chat-started task
+    carries it (``ln1.worker.findings.task_region``), so its messages write numbers alike."""
     return {
         "prompt": task_prompt(rule, event),
         "lang": rule.language,
+        "region": region,
         "webhook_event_id": event.id,
         "webhook_rule_id": rule.id,
     }
@@ -86,7 +91,8 @@ async def start_rule_task(
     """
     async with sessionmaker() as session:
         rule = await _to_start(session, event)
-    if rule is None or event.task_id is None or event.company_id is None:
+        company = await session.get(Company, event.company_id) if rule is not None else None
+    if rule is None or company is None or event.task_id is None or event.company_id is None:
         return
     try:
         await start_task(
@@ -96,7 +102,7 @@ async def start_rule_task(
             user_id=rule.user_id,
             thread_id=rule.thread_id,
             kind=rule.kind,
-            params=task_params(rule, event),
+            params=task_params(rule, event, company_region(company.region, company.timezone)),
             task_id=event.task_id,
         )
     except IntegrityError:
