@@ -145,3 +145,58 @@ def test_bad_slug_is_refused(backend) -> None:
     out = ln1(backend, "admin", "create-company", "Bad Slug!")
     assert out.returncode == 1
     assert "company slug must be" in out.stdout
+
+
+def _me(server, key: str) -> dict:
+    response = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+    return response.json()["company"]
+
+
+def test_a_company_updated_while_serving_is_seen_by_the_next_request(backend, server) -> None:
+    slug = f"cli-{secrets.token_hex(3)}"
+    assert ln1(backend, "admin", "create-company", slug).returncode == 0
+    user = ln1(
+        backend, "admin", "create-user", "--company", slug, "--email", "a@x.example",
+        "--role", "admin", "--json",
+    )  # fmt: skip
+    key = json.loads(user.stdout)["api_key"]
+    before = _me(server, key)
+    assert (before["timezone"], before["language"]) == ("America/Lima", "es")
+    assert before["region"] is None
+
+    out = ln1(
+        backend, "admin", "update-company", slug, "--name", "Nueva S.L.", "--timezone",
+        "Europe/Madrid", "--language", "en", "--region", "es", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert json.loads(out.stdout)["region"] == "ES"
+    after = _me(server, key)
+    assert (after["name"], after["timezone"], after["language"], after["region"]) == (
+        "Nueva S.L.",
+        "Europe/Madrid",
+        "en",
+        "ES",
+    )
+
+    back = ln1(backend, "admin", "update-company", slug, "--region", "auto")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert _me(server, key)["region"] is None  # numbers follow the time zone's country again
+    assert _me(server, key)["timezone"] == "Europe/Madrid"  # what was not given stays
+
+
+def test_a_bad_company_update_is_refused_and_changes_nothing(backend, server) -> None:
+    slug = f"cli-{secrets.token_hex(3)}"
+    assert ln1(backend, "admin", "create-company", slug, "--name", "Antes").returncode == 0
+    for args, message in (
+        (("--region", "XX"), "unknown region 'XX'"),
+        (("--timezone", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
+        (("--language", "fr"), "language must be 'es' or 'en'"),
+    ):
+        out = ln1(backend, "admin", "update-company", slug, "--name", "Después", *args)
+        assert out.returncode == 1, args
+        assert message in out.stdout, out.stdout
+    shown = ln1(backend, "admin", "update-company", slug, "--json")  # nothing to change
+    assert json.loads(shown.stdout)["name"] == "Antes"
+    unknown = ln1(backend, "admin", "update-company", "no-such-company", "--region", "PE")
+    assert unknown.returncode == 1 and "no company with slug 'no-such-company'" in unknown.stdout

@@ -144,6 +144,39 @@ def create_company(
     )
 
 
+@admin.command("update-company")
+def update_company(
+    slug: str,
+    name: Annotated[str | None, typer.Option()] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone.")] = None,
+    language: Annotated[str | None, typer.Option(help="es or en")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Country code (PE, MX, ES, CL …), or 'auto': the time zone's country."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a company's name, time zone, language or region; the next answer follows."""
+    from ln1.tenancy.service import update_company as update
+
+    company = _with_session(
+        _settings(),
+        lambda s: update(s, slug, name=name, timezone=timezone, language=language, region=region),
+    )
+    _emit(
+        as_json,
+        {
+            "id": company.id,
+            "slug": company.slug,
+            "name": company.name,
+            "timezone": company.timezone,
+            "language": company.language,
+            "region": company.region,
+        },
+        f"company {company.slug} updated",
+    )
+
+
 @admin.command("create-user")
 def create_user(
     company: Annotated[str, typer.Option(help="Company slug.")],

@@ -79,12 +79,8 @@ async def create_company(
             "company slug must be 1-63 lowercase letters, digits or dashes, "
             "not starting or ending with a dash"
         )
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    if language not in ("es", "en"):
-        raise InvalidInput("language must be 'es' or 'en'")
+    _check_timezone(timezone)
+    _check_language(language)
     company = Company(
         id=new_id("co"),
         slug=slug,
@@ -95,6 +91,56 @@ async def create_company(
     )
     await add_unique(session, company, f"a company with slug {slug!r} already exists")
     return company
+
+
+# Passed as ``region`` to :func:`update_company`: back to the time zone's country.
+REGION_FROM_TIMEZONE = "auto"
+
+
+async def update_company(
+    session: AsyncSession,
+    slug: str,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    region: str | None = None,
+) -> Company:
+    """Change what is given of a company's name, time zone, language and region, checked as
+    :func:`create_company` checks them (nothing is written unless all pass).
+
+    A running server reads the company with each request's key, so the next answer follows.
+    """
+    company = await get_company_by_slug(session, slug)
+    if timezone is not None:
+        _check_timezone(timezone)
+    if language is not None:
+        _check_language(language)
+    code = None
+    if region is not None and region.lower() != REGION_FROM_TIMEZONE:
+        code = region_code(region)
+    if name is not None:
+        company.name = name
+    if timezone is not None:
+        company.timezone = timezone
+    if language is not None:
+        company.language = language
+    if region is not None:
+        company.region = code
+    await session.flush()
+    return company
+
+
+def _check_timezone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
+
+
+def _check_language(language: str) -> None:
+    if language not in ("es", "en"):
+        raise InvalidInput("language must be 'es' or 'en'")
 
 
 async def get_company_by_slug(session: AsyncSession, slug: str) -> Company:
