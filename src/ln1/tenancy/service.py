@@ -112,21 +112,20 @@ async def update_company(
     A running server reads the company with each request's key, so the next answer follows.
     """
     company = await get_company_by_slug(session, slug)
+    changes: dict[str, str | None] = {}
+    if name is not None:
+        changes["name"] = name
     if timezone is not None:
         _check_timezone(timezone)
+        changes["timezone"] = timezone
     if language is not None:
         _check_language(language)
-    code = None
-    if region is not None and region.lower() != REGION_FROM_TIMEZONE:
-        code = region_code(region)
-    if name is not None:
-        company.name = name
-    if timezone is not None:
-        company.timezone = timezone
-    if language is not None:
-        company.language = language
+        changes["language"] = language
     if region is not None:
-        company.region = code
+        auto = region.lower() == REGION_FROM_TIMEZONE
+        changes["region"] = None if auto else region_code(region)
+    for field, value in changes.items():  # only once every value has passed its check
+        setattr(company, field, value)
     await session.flush()
     return company
 

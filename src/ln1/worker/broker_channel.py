@@ -16,6 +16,7 @@ only visible rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import kombu.transport.sqlalchemy
@@ -31,23 +32,22 @@ def _made_by_another(error: DBAPIError) -> bool:
 
 class Channel(kombu.transport.sqlalchemy.Channel):
     def _open(self) -> Any:
-        for attempt in range(ATTEMPTS):
-            try:
-                return super()._open()
-            except DBAPIError as error:
-                if attempt == ATTEMPTS - 1 or not _made_by_another(error):
-                    raise
-        raise AssertionError("unreachable")
+        return self._looking_again(super()._open)
 
     def _get_or_create(self, queue: str) -> Any:
-        for attempt in range(ATTEMPTS):
+        return self._looking_again(lambda: super(Channel, self)._get_or_create(queue))
+
+    def _looking_again(self, create: Callable[[], Any]) -> Any:
+        """``create()``, called again while it fails on what another process just made."""
+        for _ in range(ATTEMPTS - 1):
             try:
-                return super()._get_or_create(queue)
-            except IntegrityError:
-                self.session.rollback()
-                if attempt == ATTEMPTS - 1:
+                return create()
+            except DBAPIError as error:
+                if not _made_by_another(error):
                     raise
-        raise AssertionError("unreachable")
+                if self._session is not None:  # kombu's session, if made; its transaction failed
+                    self._session.rollback()
+        return create()
 
     def _get(self, queue: str) -> Any:
         payload = super()._get(queue)  # kombu's Empty when there is nothing to deliver
